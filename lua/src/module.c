@@ -36,9 +36,9 @@ static int l_uid(lua_State *L)
 
 static int l_is_uid(lua_State *L)
 {
-    size_t len;
-    const char *s = lua_tolstring(L, 1, &len);
-    lua_pushboolean(L, s != NULL && lua_type(L, 1) == LUA_TSTRING && dk_uid_valid(s, len));
+    size_t len = 0;
+    const char *s = lua_type(L, 1) == LUA_TSTRING ? lua_tolstring(L, 1, &len) : NULL;
+    lua_pushboolean(L, s != NULL && dk_uid_valid(s, len));
     return 1;
 }
 

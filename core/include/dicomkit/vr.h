@@ -70,9 +70,13 @@ extern "C" {
  * one trailing NUL on the whole UI value, and one trailing space on the whole
  * DA, TM, DT or AS value (the pad after a multi-valued odd-length value).
  *
- * Empty individual values inside a multi-valued string ("A\\\\B") are accepted
- * for every VR, as is a DS/IS value made only of spaces; an AE value made only
- * of spaces is refused (PS3.5 says so explicitly).
+ * Empty individual values inside a multi-valued string (the bytes A\\B, or a
+ * leading/trailing backslash) are accepted for every VR and count towards the
+ * VM, as does a DS/IS value made only of spaces; an AE value made only of
+ * spaces is refused (PS3.5 says so explicitly).
+ *
+ * When a value breaks several rules, the syntax rule is reported before the
+ * length rule (so '2024-01-01' as DA is "not a date YYYYMMDD").
  *
  * Unknown VR strings -> DK_EINVAL "unknown VR". Binary VRs (OB OW OD OF OL OV
  * UN SQ US SS UL SL FL FD AT SV UV) -> DK_EINVAL "not a string VR".
@@ -107,10 +111,13 @@ int dk_vr_check_integer(const char *vr, long long v, const char *what, dk_error 
  *     exponent form ("1e-05" is written "1e-5", "1.5e+300" is "1.5e300").
  *   - Otherwise the <= 16-character form (plain or exponent) that reads back
  *     closest to v is used; it never reads back as an infinity (DBL_MAX gives
- *     "1.79769313486e308"-style output that rounds down, not up).
+ *     "1.79769313e308": the 10- and 11-digit forms round up past DBL_MAX).
  *   - Zero (either sign) is "0". No leading zero is dropped (".5" is never
  *     produced), output is locale-independent ('.' is the decimal point), and
  *     the result always passes dk_vr_check_string("DS", ...).
+ *   - Examples: 0.1 -> "0.1", 1000 -> "1000", 1e16 -> "1e16", 1.0/3 ->
+ *     "0.33333333333333", 0.1+0.2 -> "0.3" (its exact form needs 19 characters).
+ * Linking needs no libm.
  * NaN and infinities are refused with DK_EINVAL; `out` is then set to "". */
 int dk_vr_format_ds(double v, char out[17], const char *what, dk_error *err);
 

@@ -1,0 +1,82 @@
+-- The `dicomkit` command as a script runner, from the build tree and from a LuaRocks tree.
+local h = require "helpers"
+
+describe("dicomkit SCRIPT.lua ARGS", function()
+  local dir
+  before_each(function() dir = h.tmpdir() end)
+  after_each(h.cleanup)
+
+  it("runs a script with dk loaded and arg set like lua5.4", function()
+    local script = dir .. "/s.lua"
+    h.write_file(script, [[
+      local ds = dk.dataset{ PatientName = arg[1] }
+      print(arg[0], arg[1], arg[2], select("#", ...), ds.PatientName, dk.is_uid(dk.uid()))
+    ]])
+    local ok, code, out, err = h.run(h.quote(h.dicomkit) .. " " .. h.quote(script) .. " Doe^Jane two")
+    assert.is_true(ok, err)
+    assert.equal(0, code)
+    assert.equal(script .. "\tDoe^Jane\ttwo\t2\tDoe^Jane\ttrue\n", out)
+  end)
+
+  it("reports a script's error with its location and exits 1", function()
+    local script = dir .. "/bad.lua"
+    h.write_file(script, "local ds = dk.dataset()\nds.PatientBirthDate = 'yesterday'\n")
+    local ok, code, _, err = h.run(h.quote(h.dicomkit) .. " " .. h.quote(script))
+    assert.is_false(ok)
+    assert.equal(1, code)
+    assert.matches("bad.lua:2: PatientBirthDate (0010,0030): DA value 'yesterday' is not a date YYYYMMDD", err, 1, true)
+  end)
+
+  it("exits 1 for a missing script and 2 for bad usage", function()
+    local ok, code, _, err = h.run(h.quote(h.dicomkit) .. " " .. h.quote(dir .. "/none.lua"))
+    assert.is_false(ok)
+    assert.equal(1, code)
+    assert.matches("none.lua", err, 1, true)
+    ok, code, _, err = h.run(h.quote(h.dicomkit) .. " --bogus")
+    assert.equal(2, code)
+    assert.matches("unknown option '--bogus'", err, 1, true)
+    ok, code, _, err = h.run(h.quote(h.dicomkit))
+    assert.equal(2, code)
+  end)
+
+  it("evaluates -e chunks and prints their results", function()
+    local ok, code, out = h.run(h.quote(h.dicomkit) .. " -e 'return dk.tag(\"PatientName\"), 1 + 1'")
+    assert.is_true(ok)
+    assert.equal(0, code)
+    assert.equal("1048592\t2\n", out)
+  end)
+
+  it("prints versions", function()
+    local ok, _, out = h.run(h.quote(h.dicomkit) .. " version")
+    assert.is_true(ok)
+    assert.matches("^dicomkit %d+%.%d+%.%d+\ndcmtk 3%.%d+%.%d+\nLua 5%.4\n$", out)
+  end)
+end)
+
+describe("luarocks make", function()
+  after_each(h.cleanup)
+
+  it("installs the module and the command into a tree, both usable from there", function()
+    local src = h.tmpdir()
+    local tree = h.tmpdir()
+    -- a copy of the tracked sources, so the install builds from scratch like a user's clone
+    local ok, _, _, err = h.run("cd " .. h.quote(h.source) .. " && git ls-files -z | xargs -0 cp --parents -t "
+      .. h.quote(src))
+    assert(ok, err)
+    ok, _, _, err = h.run("cd " .. h.quote(src) .. " && luarocks --lua-version 5.4 make --deps-mode=none --tree "
+      .. h.quote(tree) .. " rockspec/dicomkit-scm-1.rockspec")
+    assert(ok, err)
+    local out
+    ok, _, out, err = h.run("cd / && eval \"$(luarocks --lua-version 5.4 path --tree " .. h.quote(tree)
+      .. ")\" && lua5.4 -e 'local dk = require \"dicomkit\"; print(dk.is_uid(dk.uid()), package.searchpath(\"dicomkit.core\", package.cpath))'")
+    assert(ok, err)
+    assert.equal("true\t" .. tree .. "/lib/lua/5.4/dicomkit/core.so\n", out)
+
+    local script = src .. "/s.lua"
+    h.write_file(script, "print(dk.dataset{ PatientName = arg[1] }.PatientName)")
+    ok, _, out, err = h.run("cd / && env -u LUA_PATH -u LUA_CPATH " .. h.quote(tree .. "/bin/dicomkit") .. " "
+      .. h.quote(script) .. " Installed^Ok")
+    assert(ok, err)
+    assert.equal("Installed^Ok\n", out)
+  end)
+end)
