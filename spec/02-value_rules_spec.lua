@@ -92,6 +92,18 @@ describe("value rules", function()
     accepts("ImageType", { "ORIGINAL", "PRIMARY", "X", "Y" })
   end)
 
+  it("a value must fit the 16-bit length field of its VR", function()
+    local many = {}
+    for i = 1, 40000 do many[i] = i end
+    local ds = dk.dataset()
+    assert.has_error(function() ds:set(0x00291001, "US", many) end,
+      "(0029,1001): the value takes 80000 bytes, more than the 65534 a US length field can hold")
+    local words = {}
+    for i = 1, 10000 do words[i] = "WORD" .. i end
+    assert.has_error(function() ds.ImageType = words end)
+    ds:set(0x00291002, "OW", ("\0"):rep(80000)) -- OW has a 32-bit length
+  end)
+
   it("AS and AE", function()
     refuses("PatientAge", "42", "PatientAge (0010,1010): AS value '42' is not an age nnnD, nnnW, nnnM or nnnY")
     refuses("StationAETitle", ("A"):rep(17), "StationAETitle")

@@ -53,7 +53,7 @@ describe("dicomkit SCRIPT.lua ARGS", function()
   end)
 end)
 
-describe("luarocks make", function()
+describe("luarocks make #rock", function()
   after_each(h.cleanup)
 
   it("installs the module and the command into a tree, both usable from there", function()

@@ -360,6 +360,8 @@ static void set_array(lua_State *L, dk_dataset *ds, uint32_t tag, const char *vr
         luaL_buffinit(L, &b);
         for (lua_Integer i = 1; i <= n; i++) {
             size_t len;
+            if (i > 1) /* before pushing: the buffer may use the stack top while growing */
+                luaL_addchar(&b, '\\');
             lua_geti(L, vidx, i);
             const char *s = lua_tolstring(L, -1, &len);
             if (s == NULL || lua_type(L, -1) != LUA_TSTRING) {
@@ -372,8 +374,6 @@ static void set_array(lua_State *L, dk_dataset *ds, uint32_t tag, const char *vr
                 luaL_error(L, "%s: value %d contains a backslash, which separates values", what,
                            (int)i);
             }
-            if (i > 1)
-                luaL_addchar(&b, '\\');
             luaL_addvalue(&b);
         }
         luaL_pushresult(&b);

@@ -384,9 +384,33 @@ static int prepare_charset(dk_dataset *ds, const target &t, const char *value, s
                         t.what.c_str(), scs);
 }
 
+// VRs whose explicit-VR encoding has a 16-bit length field.
+static bool short_length_vr(const char *vr)
+{
+    static const char *const vrs[] = {"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FL", "FD", "IS",
+                                      "LO", "LT", "PN", "SH", "SL", "SS", "ST", "TM", "UI", "UL",
+                                      "US"};
+    for (const char *v : vrs)
+        if (strcmp(v, vr) == 0)
+            return true;
+    return false;
+}
+
+static int check_encoded_length(const target &t, size_t bytes, dk_error *err)
+{
+    if (short_length_vr(t.vr) && bytes > 65534)
+        return dk_error_set(err, DK_EINVAL,
+                            "%s: the value takes %zu bytes, more than the 65534 a %s length field "
+                            "can hold",
+                            t.what.c_str(), bytes, t.vr);
+    return DK_OK;
+}
+
 static int put_string(dk_dataset *ds, const target &t, const char *value, size_t len, dk_error *err)
 {
     unsigned vm = 0;
+    if (check_encoded_length(t, len, err) != DK_OK)
+        return DK_EINVAL;
     int rc = dk_vr_check_string(t.vr, value, len, t.what.c_str(), &vm, err);
     if (rc != DK_OK)
         return rc;
@@ -489,10 +513,21 @@ static int put_tags(dk_dataset *ds, const target &t, const long long *values, si
     return install(ds, t, elem, err);
 }
 
+static size_t vr_value_size(const char *vr)
+{
+    if (!strcmp(vr, "US") || !strcmp(vr, "SS"))
+        return 2;
+    if (!strcmp(vr, "SV") || !strcmp(vr, "UV") || !strcmp(vr, "FD"))
+        return 8;
+    return 4;
+}
+
 static int set_integer_vr(dk_dataset *ds, const target &t, const long long *values, size_t count,
                           dk_error *err)
 {
     int rc = check_vm(t, count, err);
+    if (rc == DK_OK)
+        rc = check_encoded_length(t, count * vr_value_size(t.vr), err);
     if (rc != DK_OK)
         return rc;
     if (strcmp(t.vr, "AT") == 0)
@@ -794,7 +829,8 @@ int dk_dataset_set_floats(dk_dataset *ds, uint32_t tag, const char *vr, const do
     if ((rc = resolve(ds, tag, vr, &t, err)) != DK_OK)
         return rc;
     if (t.kind == DK_KIND_FLOAT) {
-        if ((rc = check_vm(t, count, err)) != DK_OK)
+        if ((rc = check_vm(t, count, err)) != DK_OK ||
+            (rc = check_encoded_length(t, count * vr_value_size(t.vr), err)) != DK_OK)
             return rc;
         if (!strcmp(t.vr, "FL"))
             return put_numbers<Float32>(ds, t, values, count, err);
