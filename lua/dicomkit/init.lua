@@ -8,11 +8,20 @@ for name, value in pairs(core) do
   dk[name] = value
 end
 
+local template = require "dicomkit.template"
+
+--- dk.template(name) -> a template; call it with params to make a dataset.
+dk.template = template.load
+
+--- Every template that can be found, site ones first: { {name=, source=, path=} }
+dk.templates = template.list
+
 --- Versions of dicomkit and what it was built with.
 function dk.version()
   return {
     dicomkit = core._VERSION,
     dcmtk = core._DCMTK_VERSION,
+    libjpeg_turbo = core._LIBJPEG_TURBO_VERSION,
     lua = _VERSION,
   }
 end

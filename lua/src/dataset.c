@@ -50,7 +50,7 @@ void ldk_push_root(lua_State *L, dk_dataset *ds)
 }
 
 /* The dk_dataset behind argument `idx`, raising if it (or its root) was closed or removed. */
-static dk_dataset *check_dataset(lua_State *L, int idx)
+dk_dataset *ldk_check_dataset(lua_State *L, int idx)
 {
     ldk_dataset *u = luaL_checkudata(L, idx, DK_DATASET_MT);
     if (!u->is_root) {
@@ -435,7 +435,7 @@ static void set_sequence(lua_State *L, dk_dataset *ds, uint32_t tag, int vidx)
     for (lua_Integer i = 1; i <= n; i++) {
         int t = lua_geti(L, vidx, i);
         if (t == LUA_TUSERDATA && luaL_testudata(L, -1, DK_DATASET_MT)) {
-            items[i - 1] = check_dataset(L, lua_gettop(L));
+            items[i - 1] = ldk_check_dataset(L, lua_gettop(L));
         } else if (t == LUA_TTABLE) {
             /* a temporary root, freed by its __gc even if filling it raises */
             ldk_dataset *u = new_userdata(L, 1);
@@ -527,7 +527,7 @@ static void fill_from_table(lua_State *L, dk_dataset *ds, int tidx)
 
 static int l_get(lua_State *L)
 {
-    dk_dataset *ds = check_dataset(L, 1);
+    dk_dataset *ds = ldk_check_dataset(L, 1);
     uint32_t tag = check_tag(L, 2);
     dk_element_info info;
     if (dk_dataset_info(ds, tag, &info, NULL) != DK_OK) {
@@ -541,7 +541,7 @@ static int l_get(lua_State *L)
 
 static int l_set(lua_State *L)
 {
-    dk_dataset *ds = check_dataset(L, 1);
+    dk_dataset *ds = ldk_check_dataset(L, 1);
     uint32_t tag = check_tag(L, 2);
     const char *vr = luaL_checkstring(L, 3);
     luaL_checkany(L, 4);
@@ -552,7 +552,7 @@ static int l_set(lua_State *L)
 
 static int l_remove(lua_State *L)
 {
-    dk_dataset *ds = check_dataset(L, 1);
+    dk_dataset *ds = ldk_check_dataset(L, 1);
     uint32_t tag = check_tag(L, 2);
     dk_error err;
     int rc = dk_dataset_remove(ds, tag, &err);
@@ -564,7 +564,7 @@ static int l_remove(lua_State *L)
 
 static int l_has(lua_State *L)
 {
-    dk_dataset *ds = check_dataset(L, 1);
+    dk_dataset *ds = ldk_check_dataset(L, 1);
     uint32_t tag = check_tag(L, 2);
     dk_element_info info;
     lua_pushboolean(L, dk_dataset_info(ds, tag, &info, NULL) == DK_OK);
@@ -592,7 +592,7 @@ static const char *transfer_syntax_option(lua_State *L, int opts)
 
 static int l_save(lua_State *L)
 {
-    dk_dataset *ds = check_dataset(L, 1);
+    dk_dataset *ds = ldk_check_dataset(L, 1);
     const char *path = luaL_checkstring(L, 2);
     const char *ts = transfer_syntax_option(L, 3);
     dk_error err;
@@ -617,7 +617,7 @@ static int l_close(lua_State *L)
 
 static int l_transfer_syntax(lua_State *L)
 {
-    dk_dataset *ds = check_dataset(L, 1);
+    dk_dataset *ds = ldk_check_dataset(L, 1);
     lua_pushstring(L, dk_dataset_transfer_syntax(ds));
     return 1;
 }
@@ -635,7 +635,7 @@ static int l_index(lua_State *L)
             return 1;
         lua_pop(L, 3);
     }
-    dk_dataset *ds = check_dataset(L, 1);
+    dk_dataset *ds = ldk_check_dataset(L, 1);
     uint32_t tag = check_tag(L, 2);
     dk_element_info info;
     if (dk_dataset_info(ds, tag, &info, NULL) != DK_OK) {
@@ -648,7 +648,7 @@ static int l_index(lua_State *L)
 
 static int l_newindex(lua_State *L)
 {
-    dk_dataset *ds = check_dataset(L, 1);
+    dk_dataset *ds = ldk_check_dataset(L, 1);
     uint32_t tag = check_tag(L, 2);
     set_value(L, ds, tag, NULL, 3);
     return 0;
@@ -656,7 +656,7 @@ static int l_newindex(lua_State *L)
 
 static int l_pairs_next(lua_State *L)
 {
-    dk_dataset *ds = check_dataset(L, 1);
+    dk_dataset *ds = ldk_check_dataset(L, 1);
     lua_Integer i = lua_tointeger(L, lua_upvalueindex(1));
     dk_element_info info;
     if ((size_t)i >= dk_dataset_count(ds) || dk_dataset_info_at(ds, (size_t)i, &info, NULL) != DK_OK)
@@ -673,7 +673,7 @@ static int l_pairs_next(lua_State *L)
 
 static int l_pairs(lua_State *L)
 {
-    check_dataset(L, 1);
+    ldk_check_dataset(L, 1);
     lua_pushinteger(L, 0);
     lua_pushcclosure(L, l_pairs_next, 1);
     lua_pushvalue(L, 1);
@@ -688,7 +688,7 @@ static int l_tostring(lua_State *L)
         lua_pushliteral(L, "dicomkit.Dataset (closed)");
         return 1;
     }
-    dk_dataset *ds = check_dataset(L, 1);
+    dk_dataset *ds = ldk_check_dataset(L, 1);
     dk_error err;
     char *text = dk_dataset_dump(ds, &err);
     if (text == NULL)
@@ -700,7 +700,7 @@ static int l_tostring(lua_State *L)
 
 static int l_len(lua_State *L)
 {
-    dk_dataset *ds = check_dataset(L, 1);
+    dk_dataset *ds = ldk_check_dataset(L, 1);
     lua_pushinteger(L, (lua_Integer)dk_dataset_count(ds));
     return 1;
 }

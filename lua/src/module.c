@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "dicomkit/jpeg_codec.h"
 #include "dicomkit/uid.h"
 
 /* dk.uid(), dk.uid{root=...}, dk.uid{from=...}, dk.uid{root=..., from=...} */
@@ -114,9 +115,12 @@ __attribute__((visibility("default"))) int luaopen_dicomkit_core(lua_State *L)
 {
     luaL_newlib(L, functions);
     ldk_open_dataset(L);
+    ldk_open_pixels(L);
     lua_pushstring(L, dk_version());
     lua_setfield(L, -2, "_VERSION");
     lua_pushstring(L, dk_dcmtk_version());
     lua_setfield(L, -2, "_DCMTK_VERSION");
+    lua_pushstring(L, dk_jpeg_library_version());
+    lua_setfield(L, -2, "_LIBJPEG_TURBO_VERSION");
     return 1;
 }

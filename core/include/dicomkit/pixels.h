@@ -1,0 +1,83 @@
+/* dicomkit: putting pixels into a dataset — a JPEG kept as encapsulated JPEG Baseline or
+ * decoded to native pixels, or raw pixels made by the caller.
+ *
+ * Both functions set PixelData and the Image Pixel attributes that describe it (Rows,
+ * Columns, SamplesPerPixel, PhotometricInterpretation, BitsAllocated, BitsStored, HighBit,
+ * PixelRepresentation, PlanarConfiguration) consistently, and the root's transfer syntax
+ * (JPEG Baseline 1.2.840.10008.1.2.4.50 for pass-through, Explicit VR Little Endian for
+ * native). On any failure the dataset is unchanged.
+ */
+#ifndef DICOMKIT_PIXELS_H
+#define DICOMKIT_PIXELS_H
+
+#include <stddef.h>
+
+#include "dicomkit/dataset.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DK_TS_JPEG_BASELINE "1.2.840.10008.1.2.4.50"
+
+typedef struct dk_jpeg_options {
+    int decode;           /* 1: always decode to native pixels; 0: keep the JPEG as it is where
+                             JPEG Baseline can carry it (a JPEG it cannot is refused) */
+    int keep_markers;     /* 1: keep the photo's metadata segments (EXIF, XMP, IPTC, COM) */
+    int keep_orientation; /* 1: leave the pixels as stored, ignoring EXIF Orientation */
+    int allow_rgb;        /* 1: the IOD allows PhotometricInterpretation RGB for a JPEG whose
+                             components are RGB-coded (Secondary Capture); 0: such a JPEG is
+                             decoded (VL Photographic allows only YBR_FULL_422 for JPEG) */
+    size_t max_pixels;    /* refuse larger images before allocating; 0: the default limit */
+} dk_jpeg_options;
+
+typedef struct dk_pixel_report {
+    int decoded;            /* 1 when native pixels were written */
+    char reason[200];       /* why it was decoded, or "" */
+    int rows, columns, samples;
+    char photometric[16];
+    int orientation;        /* the EXIF orientation found (0 none) */
+    int orientation_applied;  /* 1 when the pixels were turned upright */
+    int lossless_transform;   /* 1 when turned without decoding (perfect transform) */
+    int metadata_removed;     /* 1 when EXIF/XMP/IPTC/COM or other APPn were dropped */
+    int has_exif, has_gps;    /* what the source carried */
+    size_t icc_length;        /* bytes moved to ICCProfile, 0 when none */
+    size_t stored_bytes;      /* bytes of the JPEG frame stored (pass-through) or of native pixels */
+    size_t source_bytes;      /* bytes of the JPEG given */
+    double compression_ratio; /* uncompressed size / JPEG size, for LossyImageCompressionRatio */
+} dk_pixel_report;
+
+/* Import a JPEG held in memory (`name` names it in messages). See dk_jpeg_options.
+ * Pass-through stores the JPEG's tables and entropy-coded data unchanged (metadata segments
+ * removed unless keep_markers) as one fragment after an empty Basic Offset Table, with
+ * PhotometricInterpretation YBR_FULL_422 for YCbCr (any subsampling), MONOCHROME2 for grey,
+ * RGB for RGB-coded (only with allow_rgb). An ICC profile goes to ICCProfile (0028,2000) with
+ * ColorSpace (0028,2002) when the profile names a known space. LossyImageCompression "01",
+ * LossyImageCompressionMethod "ISO_10918_1" and LossyImageCompressionRatio are set either way,
+ * because the image was lossy-compressed once.
+ * Errors: DK_EFORMAT (not a JPEG, truncated, corrupt), DK_EINVAL (too large),
+ * DK_EUNSUPPORTED (JPEG Baseline cannot carry it and decode is 0, or libjpeg-turbo cannot
+ * decode it); the message names `name` and the reason. `report` may be NULL. */
+int dk_dataset_set_jpeg(dk_dataset *ds, const unsigned char *jpeg, size_t len, const char *name,
+                        const dk_jpeg_options *opts, dk_pixel_report *report, dk_error *err);
+
+/* The same, reading the JPEG from `path` (DK_ENOENT/DK_EIO when it cannot be read). */
+int dk_dataset_set_jpeg_file(dk_dataset *ds, const char *path, const dk_jpeg_options *opts,
+                             dk_pixel_report *report, dk_error *err);
+
+/* Native pixels from the caller: `samples` 1 or 3 (interleaved), `bits` 8 or 16 (16-bit
+ * little-endian), `photometric` MONOCHROME1/MONOCHROME2 for 1 sample, RGB or YBR_FULL for 3;
+ * `len` must be rows * columns * samples * bits / 8. */
+int dk_dataset_set_native_pixels(dk_dataset *ds, int rows, int columns, int samples, int bits,
+                                 const char *photometric, const void *data, size_t len,
+                                 dk_error *err);
+
+/* Read a whole file into memory (for JPEG input): *data is malloc'ed, free with dk_free.
+ * DK_ENOENT, DK_EIO, DK_EFORMAT for an empty file. */
+int dk_read_file(const char *path, unsigned char **data, size_t *len, dk_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,151 @@
+--- Templates: plain Lua modules that fill an IOD's modules into a dataset.
+--
+-- A template module returns a table { name=, iod=, sop_class=, modules=, fill=function(ds, params) }.
+-- dk.template(name) finds it: directories listed in DICOMKIT_TEMPLATES (separated by ':')
+-- first, then the bundled ones (the Lua module dicomkit.templates.NAME). Calling the result
+-- with a params table makes a dataset.
+local template = {}
+
+local Template = {}
+Template.__index = Template
+
+--- Make a dataset from params; returns the dataset and the pixel import report, or
+-- nil, message, code when the input (a JPEG file, say) is not usable.
+function Template:__call(params)
+  params = params or {}
+  if type(params) ~= "table" then
+    error(("template %s: params must be a table, got %s"):format(self.name, type(params)), 2)
+  end
+  local dk = require "dicomkit"
+  local ds = dk.dataset()
+  local ok, report, msg, code = pcall(self.fill, ds, params, self)
+  if not ok then
+    ds:close()
+    error(report, 2)
+  end
+  if report == nil and msg ~= nil then
+    ds:close()
+    return nil, msg, code
+  end
+  return ds, report
+end
+
+--- A template that is this one with other defaults or an extra step:
+-- base:extend{ name = "site_photo", defaults = { InstitutionName = "..." }, after = function(ds, params) ... end }
+function Template:extend(changes)
+  local derived = setmetatable({}, Template)
+  for k, v in pairs(self) do derived[k] = v end
+  local defaults = {}
+  for k, v in pairs(self.defaults or {}) do defaults[k] = v end
+  for k, v in pairs(changes.defaults or {}) do defaults[k] = v end
+  for k, v in pairs(changes) do
+    if k ~= "defaults" and k ~= "after" then derived[k] = v end
+  end
+  derived.defaults = defaults
+  local base_after, extra_after = self.after, changes.after
+  if extra_after then
+    derived.after = function(ds, params)
+      if base_after then base_after(ds, params) end
+      extra_after(ds, params)
+    end
+  end
+  derived.base = self
+  return derived
+end
+
+--- Turn a template module's table into a template object (idempotent).
+function template.new(t)
+  if getmetatable(t) == Template then return t end
+  for _, field in ipairs({ "name", "sop_class", "fill" }) do
+    if t[field] == nil then
+      error(("template is missing its '%s' field"):format(field), 2)
+    end
+  end
+  return setmetatable(t, Template)
+end
+
+local function search_dirs()
+  local dirs = {}
+  for dir in (os.getenv("DICOMKIT_TEMPLATES") or ""):gmatch("[^:]+") do
+    dirs[#dirs + 1] = dir
+  end
+  return dirs
+end
+
+--- Where the template `name` comes from: a path or "dicomkit.templates.NAME".
+function template.locate(name)
+  if type(name) ~= "string" or not name:match("^[%w_%-]+$") then
+    error(("template name must be letters, digits, '_' or '-', got %s"):format(tostring(name)), 3)
+  end
+  for _, dir in ipairs(search_dirs()) do
+    local path = dir .. "/" .. name .. ".lua"
+    local f = io.open(path, "r")
+    if f then
+      f:close()
+      return path
+    end
+  end
+  local module = "dicomkit.templates." .. name
+  if package.searchpath(module, package.path) then
+    return module
+  end
+  return nil
+end
+
+local loaded = {}
+
+--- dk.template(name) -> template object; raises when there is none by that name.
+function template.load(name)
+  local where = template.locate(name)
+  if not where then
+    local known = {}
+    for _, t in ipairs(template.list()) do known[#known + 1] = t.name end
+    error(("no template named '%s' (known: %s)"):format(name, table.concat(known, ", ")), 2)
+  end
+  if loaded[where] then return loaded[where] end
+  local t
+  if where:sub(-4) == ".lua" then
+    local chunk = assert(loadfile(where))
+    t = chunk(name, where)
+  else
+    t = require(where)
+  end
+  if type(t) ~= "table" then
+    error(("template %s (%s) did not return a table"):format(name, where), 2)
+  end
+  t = template.new(t)
+  loaded[where] = t
+  return t
+end
+
+--- Every template that can be found: { {name=, iod=, sop_class=, source="site"|"bundled", path=} }
+function template.list()
+  local seen, out = {}, {}
+  local function add(name, source, path)
+    if seen[name] then return end
+    seen[name] = true
+    out[#out + 1] = { name = name, source = source, path = path }
+  end
+  for _, dir in ipairs(search_dirs()) do
+    local p = io.popen("ls -1 '" .. dir:gsub("'", "'\\''") .. "' 2>/dev/null")
+    for file in p:lines() do
+      local name = file:match("^([%w_%-]+)%.lua$")
+      if name then add(name, "site", dir .. "/" .. file) end
+    end
+    p:close()
+  end
+  local bundled = package.searchpath("dicomkit.templates.common", package.path)
+  if bundled then
+    local dir = bundled:match("^(.*)/[^/]+$")
+    local p = io.popen("ls -1 '" .. dir:gsub("'", "'\\''") .. "' 2>/dev/null")
+    for file in p:lines() do
+      local name = file:match("^([%w_%-]+)%.lua$")
+      if name and name ~= "common" then add(name, "bundled", dir .. "/" .. file) end
+    end
+    p:close()
+  end
+  table.sort(out, function(a, b) return a.name < b.name end)
+  return out
+end
+
+return template

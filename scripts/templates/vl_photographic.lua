@@ -1,0 +1,42 @@
+--- VL Photographic Image (PS3.3 A.32.4): a clinical photograph.
+-- dk.template("vl_photographic"){ jpeg = "photo.jpg", PatientName = "Doe^Jane", ... }
+local common = require "dicomkit.templates.common"
+local template = require "dicomkit.template"
+
+local T = {
+  name = "vl_photographic",
+  iod = "VL Photographic Image",
+  sop_class = "1.2.840.10008.5.1.4.1.1.77.1.4",
+  modules = {
+    "Patient", "General Study", "Patient Study", "General Series", "General Equipment",
+    "General Acquisition", "General Image", "Image Pixel", "Acquisition Context", "VL Image",
+    "ICC Profile", "SOP Common",
+  },
+  defaults = {},
+}
+
+function T.fill(ds, params, self)
+  self = self or T
+  local p = common.merge(self, params)
+  -- the IOD allows JPEG Baseline only as YBR_FULL_422: RGB-coded JPEGs are decoded
+  local report, msg, code = common.pixels(ds, p, false)
+  if not report then return nil, msg, code end
+  local date, time = common.timestamps(p)
+
+  common.patient(ds, p)
+  common.general_study(ds, p, date, time)
+  common.general_series(ds, p, "XC")
+  common.general_equipment(ds, p)
+  common.general_image(ds, p, date, time)
+  -- VL Image Module (C.8.12.1)
+  common.set(ds, p, "ImageType", { "ORIGINAL", "PRIMARY" })
+  -- Acquisition Context Module (C.7.6.14): Type 2, an empty sequence when nothing is known
+  ds.AcquisitionContextSequence = common.acquisition_context(p.acquisition_context)
+  common.sop_common(ds, p, self.sop_class, date, time)
+
+  common.keywords(ds, p)
+  if self.after then self.after(ds, p) end
+  return report
+end
+
+return template.new(T)
