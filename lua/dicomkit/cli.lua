@@ -1,86 +1,303 @@
---- The `dicomkit` command: runs scripts (`dicomkit SCRIPT.lua ARGS...`, like lua5.4) and
--- small jobs. Returns an exit status: 0 success, 1 failure of the job, 2 bad usage.
+--- The `dicomkit` command: a REPL, a script runner and subcommands.
+-- main(argv) returns the exit status: 0 success, 1 failure of the job, 2 bad usage.
 local cli = {}
 
 local USAGE = [[
-usage: dicomkit SCRIPT.lua [ARGS...]   run a Lua script with `dk` loaded and `arg` set
-       dicomkit -e CHUNK                run a chunk of Lua (its results are printed)
-       dicomkit version                 print dicomkit's, dcmtk's and Lua's versions
-       dicomkit --help                  this text]]
+usage: dicomkit                          the REPL (dk is loaded)
+       dicomkit SCRIPT.lua [ARGS...]     run a Lua script with dk loaded and arg set
+       dicomkit -e CHUNK [ARGS...]       run a chunk of Lua and print what it returns
+       dicomkit COMMAND [OPTIONS]        one job; `dicomkit COMMAND --help` for its options
 
-local function traceback(message)
-  if type(message) ~= "string" then
-    message = tostring(message)
-  end
-  return debug.traceback(message, 2)
+commands:
+  create      make a DICOM object from a template and a JPEG (or raw pixels)
+  dump        print files as text, or as DICOM JSON (--json)
+  validate    check files against their IOD (dicomkit's tables and dciodvfy)
+  templates   list the templates that can be found, bundled and site
+  uid         print new UIDs
+  version     print the versions of dicomkit, dcmtk, libjpeg-turbo and Lua]]
+
+local function dk() return require "dicomkit" end
+
+local function say(...) io.stdout:write(...) end
+local function complain(...) io.stderr:write("dicomkit: ", ...) io.stderr:write("\n") end
+
+--- A usage error: exit status 2.
+local UsageError = {}
+local function usage_error(msg, usage)
+  error(setmetatable({ msg = msg, usage = usage }, UsageError), 0)
 end
 
--- Run `chunk` with `args` as `...`; report an error like lua5.4 does.
-local function run(chunk, args)
-  local results = table.pack(xpcall(chunk, traceback, table.unpack(args, 1, args.n or #args)))
+local function parser_for(name, description)
+  local argparse = require "argparse"
+  local p = argparse("dicomkit " .. name, description)
+  p:add_help("-h --help")
+  return p
+end
+
+-- Parse `args` with parser `p`; a usage error becomes UsageError.
+local function parse(p, args)
+  local ok, result = p:pparse(args)
+  if not ok then usage_error(result, p:get_usage()) end
+  return result, p:get_usage()
+end
+
+---------------------------------------------------------------------------
+-- commands
+
+local commands = {}
+
+commands.version = {
+  description = "Print the versions of dicomkit, dcmtk, libjpeg-turbo and Lua.",
+  run = function(args)
+    parse(parser_for("version", commands.version.description), args)
+    local v = dk().version()
+    say(("dicomkit %s\ndcmtk %s\nlibjpeg-turbo %s\n%s\n"):format(v.dicomkit, v.dcmtk,
+      v.libjpeg_turbo, v.lua))
+    return 0
+  end,
+}
+
+commands.uid = {
+  description = "Print new UIDs: 2.25.<random UUID> by default.",
+  run = function(args)
+    local p = parser_for("uid", commands.uid.description)
+    p:option("-n --count", "How many UIDs.", "1"):convert(tonumber)
+    p:option("--root", "Make them under this org root.")
+    p:option("--from", "Derive the UID from this text (the same text, the same UID).")
+    local a, usage = parse(p, args)
+    if not a.count or a.count < 1 or a.count ~= math.floor(a.count) then
+      usage_error("--count must be a whole number of at least 1", usage)
+    end
+    if a.from and a.count > 1 then usage_error("--from makes one UID; drop --count", usage) end
+    local ok, err = pcall(function()
+      for _ = 1, a.count do say(dk().uid{ root = a.root, from = a.from }, "\n") end
+    end)
+    if not ok then usage_error((tostring(err):gsub("^.-:%d+: ", "")), usage) end
+    return 0
+  end,
+}
+
+commands.templates = {
+  description = "List the templates: site ones (DICOMKIT_TEMPLATES) first, then bundled.",
+  run = function(args)
+    parse(parser_for("templates", commands.templates.description), args)
+    local failed = 0
+    for _, t in ipairs(dk().templates()) do
+      local ok, tpl = pcall(dk().template, t.name)
+      if ok then
+        say(("%-20s %-8s %-28s %s\n"):format(t.name, t.source, tpl.iod or "?", tpl.sop_class))
+      else
+        failed = failed + 1
+        say(("%-20s %-8s (broken: %s)\n"):format(t.name, t.source, tostring(tpl)))
+      end
+    end
+    return failed == 0 and 0 or 1
+  end,
+}
+
+-- "Keyword=Value" pairs from --set
+local function parse_sets(list, usage)
+  local values = {}
+  for _, item in ipairs(list or {}) do
+    local k, v = item:match("^([%w]+)=(.*)$")
+    if not k then usage_error(("--set needs Keyword=Value, got '%s'"):format(item), usage) end
+    if not dk().tag(k) then usage_error(("--set: unknown keyword '%s'"):format(k), usage) end
+    values[k] = v
+  end
+  return values
+end
+
+commands.create = {
+  description = "Make a DICOM object from a template and a JPEG (or raw pixels).",
+  run = function(args)
+    local p = parser_for("create", commands.create.description)
+    p:argument("template", "Template name (dicomkit templates lists them).")
+    p:option("--jpeg", "The JPEG to import.")
+    p:option("--raw", "Raw pixels file instead of a JPEG (needs --rows, --columns).")
+    p:option("--rows", "Rows of --raw pixels."):convert(tonumber)
+    p:option("--columns", "Columns of --raw pixels."):convert(tonumber)
+    p:option("--samples", "Samples per pixel of --raw pixels (1 or 3).", "1"):convert(tonumber)
+    p:option("--bits", "Bits per sample of --raw pixels (8 or 16).", "8"):convert(tonumber)
+    p:option("-o --out", "Where to write the object."):count(1)
+    p:option("--set", "Set an attribute: Keyword=Value (repeatable; '\\' separates values)."):count("*")
+    p:flag("--decode", "Decode the JPEG to native pixels.")
+    p:flag("--keep-markers", "Keep the photo's metadata (EXIF, GPS, XMP, comments).")
+    p:flag("--keep-orientation", "Leave the pixels as stored, ignoring EXIF orientation.")
+    p:flag("--implicit", "Write Implicit VR Little Endian (native pixels only).")
+    p:flag("-q --quiet", "Print nothing on success.")
+    local a, usage = parse(p, args)
+    if (a.jpeg == nil) == (a.raw == nil) then usage_error("give exactly one of --jpeg and --raw", usage) end
+    if a.raw and (not a.rows or not a.columns) then usage_error("--raw needs --rows and --columns", usage) end
+    local ok, tpl = pcall(dk().template, a.template)
+    if not ok then usage_error((tostring(tpl):gsub("^.-:%d+: ", "")), usage) end
+    local params = parse_sets(a.set, usage)
+    if a.jpeg then
+      params.jpeg = a.jpeg
+    else
+      local f, err = io.open(a.raw, "rb")
+      if not f then complain(err) return 1 end
+      params.pixels = { rows = a.rows, columns = a.columns, samples = a.samples, bits = a.bits,
+                        data = f:read("a") }
+      f:close()
+    end
+    params.decode = a.decode or nil
+    params.keep_markers = a.keep_markers or nil
+    params.orientation = a.keep_orientation and "keep" or nil
+    local made, ds, report, code = pcall(tpl, params)
+    if not made then complain(tostring(ds):gsub("^.-:%d+: ", "")) return 1 end
+    if not ds then complain(report) return 1 end
+    local saved, err = ds:save(a.out, a.implicit and { transfer_syntax = "implicit" } or nil)
+    if not saved then complain(err) return 1 end
+    if not a.quiet then
+      local how = report.mode == "decoded" and ("decoded (" .. (report.reason or "") .. ")")
+        or report.mode
+      say(("%s: %s, %dx%d %s, %s\n"):format(a.out, tpl.iod or tpl.name, report.columns or ds.Columns,
+        report.rows or ds.Rows, report.photometric or ds.PhotometricInterpretation, how))
+    end
+    ds:close()
+    return 0
+  end,
+}
+
+commands.dump = {
+  description = "Print DICOM files as text, or as DICOM JSON (PS3.18 F.2).",
+  run = function(args)
+    local p = parser_for("dump", commands.dump.description)
+    p:argument("files", "DICOM files."):args("+")
+    p:flag("--json", "DICOM JSON model instead of text.")
+    local a = parse(p, args)
+    local status = 0
+    local json_out = {}
+    for _, path in ipairs(a.files) do
+      local ds, err = dk().read(path)
+      if not ds then
+        complain(err)
+        status = 1
+      elseif a.json then
+        json_out[#json_out + 1] = require("dicomkit.json").encode(ds)
+      else
+        if #a.files > 1 then say("# ", path, "\n") end
+        say(tostring(ds))
+      end
+      if ds then ds:close() end
+    end
+    if a.json and #json_out > 0 then
+      say(#a.files == 1 and json_out[1] or ("[" .. table.concat(json_out, ",") .. "]"), "\n")
+    end
+    return status
+  end,
+}
+
+commands.validate = {
+  description = "Check DICOM files against their IOD: dicomkit's module tables, then dciodvfy.",
+  run = function(args)
+    local p = parser_for("validate", commands.validate.description)
+    p:argument("files", "DICOM files."):args("+")
+    p:flag("--no-dciodvfy", "Only dicomkit's own check, even where dciodvfy is installed.")
+    local a = parse(p, args)
+    local validate = require "dicomkit.validate"
+    local status = 0
+    for _, path in ipairs(a.files) do
+      local problems, err = validate.file(path, { dciodvfy = not a.no_dciodvfy })
+      if not problems then
+        complain(err)
+        status = 1
+      elseif #problems == 0 then
+        say(path, ": ok\n")
+      else
+        status = 1
+        for _, problem in ipairs(problems) do say(path, ": ", problem, "\n") end
+      end
+    end
+    return status
+  end,
+}
+
+---------------------------------------------------------------------------
+-- scripts, chunks and the REPL
+
+local function traceback(message)
+  if type(message) ~= "string" and not (getmetatable(message) or {}).__tostring then
+    message = ("(error object is a %s value)"):format(type(message))
+  end
+  return debug.traceback(tostring(message), 2)
+end
+
+local function script_env()
+  _G.dk = dk()
+  return _G
+end
+
+-- Run `chunk`; report an error like lua5.4 does. Returns status and the packed results.
+local function run(chunk, ...)
+  local results = table.pack(xpcall(chunk, traceback, ...))
   if not results[1] then
-    io.stderr:write("dicomkit: ", tostring(results[2]), "\n")
+    complain(tostring(results[2]))
     return 1, results
   end
   return 0, results
 end
 
-local function script_env()
-  local dk = require "dicomkit"
-  _G.dk = dk
-  return _G
+local function run_script(argv)
+  local path = argv[1]
+  local env = script_env()
+  local chunk, err = loadfile(path, "bt", env)
+  if not chunk then
+    complain(err)
+    return 1
+  end
+  local script_arg = { [-1] = "dicomkit", [0] = path }
+  for i = 2, #argv do script_arg[i - 1] = argv[i] end
+  _G.arg = script_arg
+  local status = run(chunk, table.unpack(script_arg, 1, #argv - 1))
+  return status
+end
+
+local function run_chunk(argv)
+  if not argv[2] then usage_error("-e needs a chunk of Lua") end
+  local env = script_env()
+  local chunk, err = load(argv[2], "=(command line)", "t", env)
+  if not chunk then usage_error(err) end
+  local status, results = run(chunk, table.unpack(argv, 3))
+  if status == 0 and results.n > 1 then
+    local shown = {}
+    for i = 2, results.n do shown[#shown + 1] = tostring(results[i]) end
+    say(table.concat(shown, "\t"), "\n")
+  end
+  return status
 end
 
 function cli.main(argv)
   local first = argv[1]
-  if first == nil or first == "--help" or first == "-h" then
-    io.stdout:write(USAGE, "\n")
-    return first and 0 or 2
-  end
-  if first == "version" then
-    local v = require("dicomkit").version()
-    io.stdout:write(("dicomkit %s\ndcmtk %s\n%s\n"):format(v.dicomkit, v.dcmtk, v.lua))
-    return 0
-  end
-  if first == "-e" then
-    if not argv[2] then
-      io.stderr:write("dicomkit: -e needs a chunk of Lua\n", USAGE, "\n")
-      return 2
+  local ok, status = xpcall(function()
+    if first == nil then
+      return require("dicomkit.repl").run()
+    elseif first == "--help" or first == "-h" then
+      say(USAGE, "\n")
+      return 0
+    elseif first == "-e" then
+      return run_chunk(argv)
+    elseif commands[first] then
+      return commands[first].run(table.move(argv, 2, #argv, 1, {}))
+    elseif first:sub(1, 1) == "-" then
+      usage_error(("unknown option '%s'"):format(first))
+    elseif not first:match("%.lua$") and not first:find("/", 1, true)
+        and not io.open(first, "r") then
+      usage_error(("unknown command '%s'"):format(first))
     end
-    local env = script_env()
-    local chunk, err = load(argv[2], "=(command line)", "t", env)
-    if not chunk then
-      io.stderr:write("dicomkit: ", err, "\n")
-      return 2
-    end
-    local status, results = run(chunk, table.pack(table.unpack(argv, 3)))
-    if status == 0 and results.n > 1 then
-      local shown = {}
-      for i = 2, results.n do
-        shown[#shown + 1] = tostring(results[i])
-      end
-      io.stdout:write(table.concat(shown, "\t"), "\n")
-    end
-    return status
-  end
-  if first:sub(1, 1) == "-" then
-    io.stderr:write("dicomkit: unknown option '", first, "'\n", USAGE, "\n")
+    return run_script(argv)
+  end, function(e)
+    if getmetatable(e) == UsageError then return e end
+    return traceback(e)
+  end)
+  if ok then return status end
+  if getmetatable(status) == UsageError then
+    io.stderr:write("dicomkit: ", status.msg, "\n", status.usage or USAGE, "\n")
     return 2
   end
-  -- a script: arg[0] is the script, arg[1..] its arguments, as lua5.4 sets them
-  local env = script_env()
-  local chunk, err = loadfile(first, "bt", env)
-  if not chunk then
-    io.stderr:write("dicomkit: ", err, "\n")
-    return 1
-  end
-  local script_arg = { [-1] = "dicomkit", [0] = first }
-  for i = 2, #argv do
-    script_arg[i - 1] = argv[i]
-  end
-  _G.arg = script_arg
-  local status = run(chunk, table.pack(table.unpack(script_arg, 1, #argv - 1)))
-  return status
+  complain(tostring(status))
+  return 1
 end
 
+cli.commands = commands
 return cli

@@ -265,11 +265,21 @@ static void push_value(lua_State *L, int self, dk_dataset *ds, const dk_element_
         lua_remove(L, root);
         return;
     }
-    case DK_KIND_ENCAPSULATED:
-        luaL_error(L, "(%04X,%04X) holds encapsulated (compressed) pixel data in %d items; it is "
-                      "not readable as one value",
-                   (unsigned)(info->tag >> 16), (unsigned)(info->tag & 0xFFFF), (int)info->vm);
+    case DK_KIND_ENCAPSULATED: {
+        /* an array of the fragments (the Basic Offset Table is item 0, left out) */
+        lua_createtable(L, info->vm > 0 ? (int)info->vm - 1 : 0, 1);
+        for (size_t i = 1; i < info->vm; i++) {
+            const void *data;
+            size_t len;
+            if (dk_dataset_get_fragment(ds, info->tag, i, &data, &len, &err) != DK_OK)
+                ldk_raise(L, &err);
+            lua_pushlstring(L, len ? data : "", len);
+            lua_rawseti(L, -2, (lua_Integer)i);
+        }
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -2, "encapsulated");
         return;
+    }
     }
 }
 

@@ -102,7 +102,31 @@ static int l_tag(lua_State *L)
     return 1;
 }
 
+static int add_keyword(const dk_dict_entry *e, void *ud)
+{
+    lua_State *L = ud;
+    lua_pushstring(L, e->keyword);
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    return 0;
+}
+
+/* dk.keywords() -> array of every keyword of the dictionary, sorted */
+static int l_keywords(lua_State *L)
+{
+    lua_newtable(L);
+    dk_error err;
+    if (dk_dict_foreach(add_keyword, L, &err) != DK_OK)
+        return ldk_raise(L, &err);
+    lua_getglobal(L, "table");
+    lua_getfield(L, -1, "sort");
+    lua_pushvalue(L, -3);
+    lua_call(L, 1, 0);
+    lua_pop(L, 1);
+    return 1;
+}
+
 static const luaL_Reg functions[] = {
+    {"keywords", l_keywords},
     {"uid", l_uid},
     {"is_uid", l_is_uid},
     {"dictionary", l_dictionary},

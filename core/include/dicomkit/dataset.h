@@ -49,6 +49,10 @@ typedef struct dk_dict_entry {
 int dk_dict_find_keyword(const char *keyword, dk_dict_entry *out, dk_error *err);
 int dk_dict_find_tag(uint32_t tag, dk_dict_entry *out, dk_error *err);
 
+/* Call `fn` for every keyword of the dictionary (public tags; repeating groups once, with
+ * their base tag). Stops early when `fn` returns non-zero. */
+int dk_dict_foreach(int (*fn)(const dk_dict_entry *entry, void *ud), void *ud, dk_error *err);
+
 /* ---- life cycle ---- */
 
 /* A new empty root dataset, or NULL with `err` filled. Free with dk_dataset_free. */
@@ -144,6 +148,11 @@ int dk_dataset_get_float(dk_dataset *ds, uint32_t tag, size_t index, double *out
  * element changes or the root is freed. */
 int dk_dataset_get_bytes(dk_dataset *ds, uint32_t tag, const void **data, size_t *len,
                          dk_error *err);
+
+/* Item `index` of encapsulated pixel data `tag`: 0 is the Basic Offset Table, 1.. the
+ * fragments. *data is borrowed: valid until the element changes or the root is freed. */
+int dk_dataset_get_fragment(dk_dataset *ds, uint32_t tag, size_t index, const void **data,
+                            size_t *len, dk_error *err);
 
 /* Item `index` (0-based) of sequence `tag`: a borrowed handle owned by the root. */
 int dk_dataset_get_item(dk_dataset *ds, uint32_t tag, size_t index, dk_dataset **item,

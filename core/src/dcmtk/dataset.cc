@@ -13,6 +13,7 @@
 #include <dcmtk/dcmdata/dcvruv.h>
 #include <dcmtk/dcmdata/dcpixel.h>
 #include <dcmtk/dcmdata/dcpixseq.h>
+#include <dcmtk/dcmdata/dcpxitem.h>
 #include <dcmtk/dcmdata/dcvrat.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 #include <dcmtk/oflog/oflog.h>
@@ -640,6 +641,38 @@ int dk_dict_find_tag(uint32_t tag, dk_dict_entry *out, dk_error *err)
     DK_GUARD_END(DK_EINTERNAL)
 }
 
+int dk_dict_foreach(int (*fn)(const dk_dict_entry *entry, void *ud), void *ud, dk_error *err)
+{
+    DK_GUARD_BEGIN
+    init_dcmtk();
+    std::vector<dk_dict_entry> entries;
+    // dcmtk offers iterators only on a non-const dictionary; nothing here modifies it
+    DcmDataDictionary &dict = const_cast<DcmDataDictionary &>(dcmDataDict.rdlock());
+    for (DcmHashDictIterator it = dict.normalBegin(); it != dict.normalEnd(); ++it) {
+        const DcmDictEntry *e = *it;
+        if (e != NULL && e->getPrivateCreator() == NULL && e->getTagName() != NULL) {
+            dk_dict_entry out;
+            fill_entry(e, &out);
+            entries.push_back(out);
+        }
+    }
+    for (DcmDictEntryListIterator it = dict.repeatingBegin(); it != dict.repeatingEnd(); ++it) {
+        const DcmDictEntry *e = *it;
+        if (e != NULL && e->getPrivateCreator() == NULL && e->getTagName() != NULL) {
+            dk_dict_entry out;
+            fill_entry(e, &out);
+            entries.push_back(out);
+        }
+    }
+    dcmDataDict.rdunlock();
+    // call back outside the dictionary lock
+    for (const dk_dict_entry &e : entries)
+        if (fn(&e, ud) != 0)
+            break;
+    return DK_OK;
+    DK_GUARD_END(DK_EINTERNAL)
+}
+
 dk_dataset *dk_dataset_new(dk_error *err)
 {
     DK_GUARD_BEGIN
@@ -1178,6 +1211,41 @@ int dk_dataset_get_bytes(dk_dataset *ds, uint32_t tag, const void **data, size_t
     }
     if (cond.bad())
         return fail_condition(err, DK_EFORMAT, describe_tag(tag), cond);
+    return DK_OK;
+    DK_GUARD_END(DK_EINTERNAL)
+}
+
+int dk_dataset_get_fragment(dk_dataset *ds, uint32_t tag, size_t index, const void **data,
+                            size_t *len, dk_error *err)
+{
+    DK_GUARD_BEGIN
+    DcmElement *elem;
+    dk_element_info info;
+    int rc = find_typed(ds, tag, &elem, &info, err);
+    if (rc != DK_OK)
+        return rc;
+    if (info.kind != DK_KIND_ENCAPSULATED)
+        return dk_error_set(err, DK_EINVAL, "%s is not encapsulated pixel data",
+                            describe_tag(tag).c_str());
+    if (index >= info.vm)
+        return dk_error_set(err, DK_ENOENT, "%s has %zu items; item %zu does not exist",
+                            describe_tag(tag).c_str(), info.vm, index);
+    DcmPixelData *pd = static_cast<DcmPixelData *>(elem);
+    E_TransferSyntax xfer = EXS_Unknown;
+    const DcmRepresentationParameter *param = NULL;
+    DcmPixelSequence *seq = NULL;
+    pd->getCurrentRepresentationKey(xfer, param);
+    DcmPixelItem *item = NULL;
+    if (pd->getEncapsulatedRepresentation(xfer, param, seq).bad() || seq == NULL ||
+        seq->getItem(item, (unsigned long)index).bad() || item == NULL)
+        return dk_error_set(err, DK_EINTERNAL, "%s: item %zu cannot be read",
+                            describe_tag(tag).c_str(), index);
+    Uint8 *bytes = NULL;
+    *len = item->getLength();
+    if (*len > 0 && item->getUint8Array(bytes).bad())
+        return dk_error_set(err, DK_EINTERNAL, "%s: item %zu cannot be read",
+                            describe_tag(tag).c_str(), index);
+    *data = bytes;
     return DK_OK;
     DK_GUARD_END(DK_EINTERNAL)
 }
