@@ -47,8 +47,15 @@ function repl.complete(text, env)
     local names = {}
     if dk.is_dataset(object) then
       if sep == "." then
-        keywords = keywords or dk.keywords()
-        for _, k in ipairs(keywords) do names[#names + 1] = k end
+        -- the attributes the dataset has come first: `ds.Pat` TAB -> ds.PatientName when
+        -- that is the one there; otherwise every keyword of the dictionary
+        for k in pairs(object) do
+          if type(k) == "string" and k:sub(1, #partial) == partial then names[#names + 1] = k end
+        end
+        if #names == 0 then
+          keywords = keywords or dk.keywords()
+          for _, k in ipairs(keywords) do names[#names + 1] = k end
+        end
       end
       for _, m in ipairs({ "get", "set", "remove", "has", "save", "close", "set_pixels",
                            "transfer_syntax" }) do
