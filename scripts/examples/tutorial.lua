@@ -1,0 +1,35 @@
+-- The notebook tutorial in a page of Lua: a JPEG becomes a VL Photographic Image, is written to
+-- a file and dumped. Run: dicomkit scripts/examples/tutorial.lua PHOTO.jpg [OUT.dcm]
+--
+-- What the old notebook got wrong comes out right here: the acquisition context item has its
+-- ValueType (TEXT, so its TextValue is allowed), PatientOrientation is written once (by the
+-- template), and the file meta information carries dicomkit's own Implementation Class UID,
+-- not the SOP Class.
+local photo = assert(arg[1], "usage: dicomkit tutorial.lua PHOTO.jpg [OUT.dcm]")
+local out = arg[2] or "tutorial.dcm"
+
+local ds, report = assert(dk.template("vl_photographic"){
+  jpeg = photo,                       -- kept as JPEG Baseline; EXIF, GPS and comments removed
+  PatientName = "Doe^John",
+  PatientID = "123456",
+  PatientSex = "M",
+  PatientBirthDate = "19700101",
+  ReferringPhysicianName = "Smith^Anna^^Dr",
+  AccessionNumber = "A0001",
+  StudyID = "S1",
+  SeriesNumber = 1,
+  InstanceNumber = 1,
+  Laterality = "R",
+  Manufacturer = "Example Camera Co",
+  ManufacturerModelName = "EC-100",
+  acquisition_context = {
+    { concept = { "121322", "DCM", "Source image for image processing operation" },
+      text = "clinical photograph" },
+  },
+})
+print(("%s: %dx%d %s (%s)"):format(photo, report.columns, report.rows, report.photometric,
+  report.mode))
+
+assert(ds:save(out))
+print(out .. " written")
+print(assert(dk.read(out)))
