@@ -35,6 +35,12 @@ const char *dk_status_name(int code)
     case DK_EKEYWORD: return "EKEYWORD";
     case DK_ESTALE: return "ESTALE";
     case DK_EUNSUPPORTED: return "EUNSUPPORTED";
+    case DK_ECONNREFUSED: return "ECONNREFUSED";
+    case DK_EREJECTED: return "EREJECTED";
+    case DK_ETIMEOUT: return "ETIMEOUT";
+    case DK_EABORTED: return "EABORTED";
+    case DK_ENOCONTEXT: return "ENOCONTEXT";
+    case DK_ENETWORK: return "ENETWORK";
     default: return "EINTERNAL";
     }
 }

@@ -819,3 +819,61 @@ const char *dk_jpeg_baseline_obstacle(const dk_jpeg_info *info)
         return "more than 2 Huffman tables per class";
     return NULL;
 }
+
+/* ------------------------------------------------------- orientation rewrite */
+
+static void tiff_put16(unsigned char *p, unsigned v, int big)
+{
+    p[big ? 0 : 1] = (unsigned char)(v >> 8);
+    p[big ? 1 : 0] = (unsigned char)(v & 0xFF);
+}
+
+/* Set the Orientation entry of EXIF IFD0 in `tiff` (n bytes); 1 when one was found. */
+static int exif_set_orientation(unsigned char *tiff, size_t n, int value)
+{
+    if (n < 8 || !((tiff[0] == 'M' && tiff[1] == 'M') || (tiff[0] == 'I' && tiff[1] == 'I')))
+        return 0;
+    int big = tiff[0] == 'M';
+    uint32_t ifd = tiff32(tiff + 4, big);
+    if (ifd < 8 || ifd > n - 2)
+        return 0;
+    size_t entries = tiff16(tiff + ifd, big);
+    size_t room = (n - ifd - 2) / 12;
+    if (entries > room)
+        entries = room;
+    for (size_t i = 0; i < entries; i++) {
+        unsigned char *e = tiff + ifd + 2 + 12 * i;
+        if (tiff16(e, big) == 0x0112 && tiff16(e + 2, big) == 3) {
+            tiff_put16(e + 8, (unsigned)value, big);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int dk_jpeg_set_exif_orientation(unsigned char *data, size_t len, int value)
+{
+    if (data == NULL || len < 4 || data[0] != 0xFF || data[1] != 0xD8 || value < 1 || value > 8)
+        return 0;
+    size_t pos = 2;
+    while (pos + 4 <= len) {
+        if (data[pos] != 0xFF)
+            return 0;
+        unsigned marker = data[pos + 1];
+        if (marker == 0xFF) {
+            pos++;
+            continue;
+        }
+        if (marker == 0xDA || marker == 0xD9)
+            return 0; /* metadata ends where the scan starts */
+        size_t seglen = ((size_t)data[pos + 2] << 8) | data[pos + 3];
+        if (seglen < 2 || pos + 2 + seglen > len)
+            return 0;
+        unsigned char *body = data + pos + 4;
+        size_t body_len = seglen - 2;
+        if (marker == 0xE1 && body_len >= 6 && memcmp(body, "Exif\0\0", 6) == 0)
+            return exif_set_orientation(body + 6, body_len - 6, value);
+        pos += 2 + seglen;
+    }
+    return 0;
+}

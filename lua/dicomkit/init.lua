@@ -16,6 +16,9 @@ dk.template = template.load
 --- Every template that can be found, site ones first: { {name=, source=, path=} }
 dk.templates = template.list
 
+--- dk.send(objects, opts) -> results, summary: many objects over one association.
+dk.send = require("dicomkit.send").send
+
 --- Versions of dicomkit and what it was built with.
 function dk.version()
   return {

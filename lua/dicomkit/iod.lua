@@ -1076,11 +1076,14 @@ local function check_attributes(ds, attributes, module_name, where, ctx)
     if (required == "1C" or required == "2C") and a.when and a.when(ds) then
       required = required:sub(1, 1)
     end
+    -- an attribute that two modules require (Photometric Interpretation in Image Pixel and
+    -- VL Image) is reported once, by the first
     if required == "1" and (value == nil or is_empty(value)) then
       ctx.report(string.format("%s is Type 1 in module %s and is %s", name, module_name,
-        value == nil and "missing" or "empty"))
+        value == nil and "missing" or "empty"), name)
     elseif required == "2" and value == nil then
-      ctx.report(string.format("%s is Type 2 in module %s and is missing", name, module_name))
+      ctx.report(string.format("%s is Type 2 in module %s and is missing", name, module_name),
+        name)
     end
     if value ~= nil and a.items and ctx.items and type(value) == "table" then
       for i, item in ipairs(value) do
@@ -1095,7 +1098,7 @@ local function check_attributes(ds, attributes, module_name, where, ctx)
         local allowed = a.enum or (a.value_enums and a.value_enums[i])
         if allowed and v ~= "" and not one_of(v, allowed) then
           ctx.report(string.format("%s value %d '%s' is not one of %s (module %s)", name, i,
-            as_text(v), list_text(allowed), module_name))
+            as_text(v), list_text(allowed), module_name), name .. "#" .. i)
         end
       end
     end
@@ -1121,8 +1124,16 @@ function iod.check(ds, iod_name, opts)
   local ctx = {
     items = opts.items ~= false,
     tag = opts.tag or (ok_core and core.tag) or function() return nil end,
-    report = function(message) problems[#problems + 1] = message end,
+    reported = {},
   }
+  -- `what` names the attribute (and value) a problem is about, so it is reported only once
+  function ctx.report(message, what)
+    if what then
+      if ctx.reported[what] then return end
+      ctx.reported[what] = true
+    end
+    problems[#problems + 1] = message
+  end
 
   local known, owners, known_tags = {}, {}, {}
   for _, module in ipairs(d.modules) do

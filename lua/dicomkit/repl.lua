@@ -106,6 +106,8 @@ end
 function repl.run(options)
   options = options or {}
   local env = setmetatable({ dk = dk }, { __index = _G })
+  -- readline only on a terminal: piped input is read plainly, without echo or history
+  if options.plain == nil then options.plain = not os.execute("test -t 0") end
   local ok_rl, readline = pcall(require, "readline")
   local read
   if ok_rl and not options.plain then

@@ -21,6 +21,10 @@ function Template:__call(params)
   local ok, report, msg, code = pcall(self.fill, ds, params, self)
   if not ok then
     ds:close()
+    -- a mistake in the caller's params: point at the caller, not at dicomkit's files
+    if type(report) == "string" then
+      report = report:gsub("^[^\n]-dicomkit/[%w_/]+%.lua:%d+: ", "")
+    end
     error(report, 2)
   end
   if report == nil and msg ~= nil then

@@ -24,6 +24,9 @@ dk_dataset *ldk_check_dataset(lua_State *L, int idx);
 /* Add JPEG import: dk.jpeg and ds:set_pixels (after ldk_open_dataset). */
 void ldk_open_pixels(lua_State *L);
 
+/* Add dk.connect, dk.peek and the Association type. */
+void ldk_open_net(lua_State *L);
+
 /* Register the Dataset type and its functions into the module table at the top of the stack. */
 void ldk_open_dataset(lua_State *L);
 

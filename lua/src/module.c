@@ -140,6 +140,7 @@ __attribute__((visibility("default"))) int luaopen_dicomkit_core(lua_State *L)
     luaL_newlib(L, functions);
     ldk_open_dataset(L);
     ldk_open_pixels(L);
+    ldk_open_net(L);
     lua_pushstring(L, dk_version());
     lua_setfield(L, -2, "_VERSION");
     lua_pushstring(L, dk_dcmtk_version());

@@ -13,7 +13,6 @@ common.options = {
   keep_markers = "keep the photo's metadata segments (EXIF, XMP, ...)",
   orientation = "'apply' (default) or 'keep' the EXIF orientation",
   max_pixels = "refuse larger images",
-  acquisition_context = "items of AcquisitionContextSequence (see vl_photographic)",
   uid_root = "org root for generated UIDs",
   now = "the time stamps to use, as os.time() seconds",
 }
@@ -55,7 +54,8 @@ function common.pixels(ds, p, allow_rgb)
   end
   if p.pixels then
     ds:set_pixels(p.pixels)
-    return { mode = "native" }
+    return { mode = "native", rows = ds.Rows, columns = ds.Columns, samples = ds.SamplesPerPixel,
+             photometric = ds.PhotometricInterpretation }
   end
   if not p.jpeg then
     error("a template needs pixels: give jpeg = PATH (or bytes), or pixels = {...}", 4)

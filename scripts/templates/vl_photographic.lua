@@ -12,6 +12,10 @@ local T = {
     "General Acquisition", "General Image", "Image Pixel", "Acquisition Context", "VL Image",
     "ICC Profile", "SOP Common",
   },
+  options = {
+    acquisition_context = "items of AcquisitionContextSequence: {concept = {value, scheme, meaning}, "
+      .. "text = | code = | number = (units =) | datetime = | date = | time = | person = }",
+  },
   defaults = {},
 }
 

@@ -24,7 +24,13 @@ typedef enum dk_status {
     DK_EKEYWORD = -6,  /* unknown keyword or tag not in the data dictionary */
     DK_ESTALE = -7,    /* handle refers to a removed item or a freed root */
     DK_EUNSUPPORTED = -8, /* valid input that dicomkit cannot carry as asked */
-    DK_EINTERNAL = -9  /* a dcmtk failure we could not classify */
+    DK_EINTERNAL = -9, /* a dcmtk failure we could not classify */
+    DK_ECONNREFUSED = -10, /* nothing listening at the peer's address */
+    DK_EREJECTED = -11,    /* the peer rejected the association */
+    DK_ETIMEOUT = -12,     /* connect, ACSE or DIMSE timeout */
+    DK_EABORTED = -13,     /* the association was aborted or the connection dropped */
+    DK_ENOCONTEXT = -14,   /* no accepted presentation context for an object */
+    DK_ENETWORK = -15      /* any other network failure (unknown host, unreachable) */
 } dk_status;
 
 #define DK_ERROR_MESSAGE_MAX 512

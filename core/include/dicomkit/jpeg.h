@@ -139,6 +139,12 @@ int dk_jpeg_strip_metadata(const unsigned char *data, size_t len, const char *na
  * reports "12-bit precision". The string is static. */
 const char *dk_jpeg_baseline_obstacle(const dk_jpeg_info *info);
 
+/* Rewrite the Orientation entry (tag 0x0112) of the first EXIF block before the first scan to
+ * `value` (1..8), in place; for a stream whose pixels were turned upright while its metadata
+ * was kept, so that viewers honouring EXIF do not turn it again. Returns 1 when an entry was
+ * rewritten, 0 when there is none (nothing changes). */
+int dk_jpeg_set_exif_orientation(unsigned char *data, size_t len, int value);
+
 #ifdef __cplusplus
 }
 #endif

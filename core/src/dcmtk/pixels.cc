@@ -198,7 +198,7 @@ int dk_dataset_set_jpeg(dk_dataset *ds, const unsigned char *jpeg, size_t len, c
         const char *obstacle = dk_jpeg_baseline_obstacle(&info);
         if (!decode && obstacle != NULL)
             return dk_error_set(err, DK_EUNSUPPORTED,
-                                "%s: a %s JPEG cannot go into DICOM as JPEG Baseline as it is; "
+                                "%s: JPEG Baseline cannot carry this JPEG as it is (%s); "
                                 "allow decoding (decode=true, --decode) to store native pixels",
                                 who, obstacle);
         if (!decode && info.colorspace == DK_JPEG_RGB && !opts->allow_rgb) {
@@ -277,6 +277,8 @@ int dk_dataset_set_jpeg(dk_dataset *ds, const unsigned char *jpeg, size_t len, c
                                                            : "YBR_FULL_422";
             std::vector<unsigned char> stored(frame, frame + frame_len);
             size_t stored_len = frame_len;
+            if (report->lossless_transform && opts->keep_markers)
+                dk_jpeg_set_exif_orientation(stored.data(), stored_len, 1); // upright now
             if (!opts->keep_markers) {
                 rc = dk_jpeg_strip_metadata(frame, frame_len, who, stored.data(), &stored_len, err);
                 if (rc != DK_OK) {
