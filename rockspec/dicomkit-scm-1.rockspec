@@ -16,6 +16,8 @@ description = {
 dependencies = {
   "lua >= 5.4, < 5.5",
   "argparse >= 0.7",
+  "luasocket >= 3.0",  -- dicomkit.orthanc (the local Orthanc of the demo)
+  "readline",          -- the REPL's line editing (it falls back to plain input without)
 }
 test_dependencies = {
   "busted >= 2.0",

@@ -14,7 +14,9 @@ helpers.quote = shell_quote
 function helpers.run(cmd, input)
   local out = os.tmpname()
   local err = os.tmpname()
-  local full = "(" .. cmd .. ") >" .. out .. " 2>" .. err
+  -- the sanitizer build preloads ASan into the spec runner; other programs go without it
+  -- (the build's own dicomkit command loads it again by itself)
+  local full = "(unset LD_PRELOAD; " .. cmd .. ") >" .. out .. " 2>" .. err
   if input then
     local inf = os.tmpname()
     local f = assert(io.open(inf, "wb"))
@@ -105,6 +107,67 @@ helpers.dicomkit = helpers.build .. "/dicomkit"
 
 function helpers.json_decode(s)
   return json.decode(s)
+end
+
+--- A free TCP port on loopback.
+function helpers.free_port() return require("dicomkit.orthanc").free_port() end
+
+--- Start a command in the background; returns its pid.
+function helpers.spawn(cmd, log)
+  local _, _, out = helpers.run("(" .. cmd .. ") >" .. shell_quote(log) .. " 2>&1 & echo $!")
+  return tonumber(out:match("%d+"))
+end
+
+function helpers.alive(pid)
+  return os.execute("kill -0 " .. pid .. " 2>/dev/null") == true
+end
+
+--- Stop a process we started, by its pid, and wait until it is gone.
+function helpers.stop(pid, signal)
+  if not pid then return end
+  os.execute("kill -" .. (signal or "TERM") .. " " .. pid .. " 2>/dev/null")
+  for _ = 1, 100 do
+    if not helpers.alive(pid) then return end
+    os.execute("sleep 0.1")
+  end
+  os.execute("kill -KILL " .. pid .. " 2>/dev/null")
+end
+
+--- Start Orthanc on loopback with its own config and storage (dicomkit.orthanc); `extra` adds
+-- config keys. The handle has .http, .dicom, .aet, .pid, .dir, rest(path) (JSON decoded),
+-- lookup(uid) and stop(signal).
+function helpers.start_orthanc(extra, dir)
+  local o = assert(require("dicomkit.orthanc").start{ dir = dir or helpers.tmpdir(), config = extra })
+  local handle = { http = o.http, dicom = o.dicom, aet = o.aet, pid = o.pid, dir = o.dir }
+  function handle.rest(path)
+    local body, code = o:get(path)
+    if not body then return nil, code end
+    local first = body:sub(1, 1)
+    if first == "{" or first == "[" then return json.decode(body) end
+    return body
+  end
+  function handle.lookup(uid) return o:lookup(uid) end
+  function handle.stop(signal) o:stop(signal) end
+  return handle
+end
+
+--- Start dcmtk's storescp on loopback, writing into its own directory.
+function helpers.start_storescp(args, env)
+  local dir = helpers.tmpdir()
+  local port = helpers.free_port()
+  os.execute("mkdir -p " .. shell_quote(dir .. "/in"))
+  local pid = helpers.spawn("exec env " .. (env or "TCP_NODELAY=1") .. " storescp -v -aet STORESCP -od "
+    .. shell_quote(dir .. "/in") .. " " .. (args or "") .. " " .. port, dir .. "/storescp.log")
+  local scp = { port = port, pid = pid, dir = dir, aet = "STORESCP" }
+  function scp.stop() helpers.stop(pid) end
+  function scp.log() return helpers.read_file(dir .. "/storescp.log") end
+  local socket = require "socket"
+  for _ = 1, 100 do
+    local c = socket.connect("127.0.0.1", port)
+    if c then c:close() return scp end
+    os.execute("sleep 0.05")
+  end
+  error("storescp did not start: " .. helpers.read_file(dir .. "/storescp.log"))
 end
 
 return helpers

@@ -12,6 +12,8 @@ commands:
   create      make a DICOM object from a template and a JPEG (or raw pixels)
   dump        print files as text, or as DICOM JSON (--json)
   validate    check files against their IOD (dicomkit's tables and dciodvfy)
+  echo        C-ECHO a peer: dicomkit echo AET@HOST:PORT
+  send        C-STORE files or directories: dicomkit send AET@HOST:PORT FILE|DIR...
   templates   list the templates that can be found, bundled and site
   uid         print new UIDs
   version     print the versions of dicomkit, dcmtk, libjpeg-turbo and Lua]]
@@ -210,6 +212,121 @@ commands.validate = {
       end
     end
     return status
+  end,
+}
+
+-- "AET@HOST:PORT" (AE title and host may be left out: ANY-SCP, 127.0.0.1)
+local function parse_peer(text, usage)
+  local ae, rest = text:match("^(.-)@(.+)$")
+  rest = rest or text
+  local host, port = rest:match("^%[(.+)%]:(%d+)$")
+  if not host then host, port = rest:match("^(.-):(%d+)$") end
+  if not port then
+    usage_error(("peer must be AET@HOST:PORT, got '%s'"):format(text), usage)
+  end
+  port = tonumber(port)
+  if port < 1 or port > 65535 then usage_error(("port %d is not 1..65535"):format(port), usage) end
+  if ae == "" then ae = nil end
+  if ae then
+    local ok, err = pcall(dk().check_ae, ae, "called AE title")
+    if not ok then usage_error((tostring(err):gsub("^.-:%d+: ", "")), usage) end
+  end
+  return { called_ae = ae, host = host ~= "" and host or "127.0.0.1", port = port }
+end
+
+local function network_options(p)
+  p:option("--calling-ae", "Our AE title.", "DICOMKIT")
+  p:option("--timeout", "Seconds to wait for connect, association and each response.", "30")
+    :convert(tonumber)
+end
+
+local function connect_params(a, usage)
+  local peer = parse_peer(a.peer, usage)
+  local ok, err = pcall(dk().check_ae, a.calling_ae, "calling AE title")
+  if not ok then usage_error((tostring(err):gsub("^.-:%d+: ", "")), usage) end
+  if not a.timeout or a.timeout <= 0 then usage_error("--timeout must be a positive number", usage) end
+  peer.calling_ae = a.calling_ae
+  peer.timeout = math.ceil(a.timeout)
+  return peer
+end
+
+commands.echo = {
+  description = "Check that a peer answers: C-ECHO to AET@HOST:PORT.",
+  run = function(args)
+    local p = parser_for("echo", commands.echo.description)
+    p:argument("peer", "The peer: AET@HOST:PORT.")
+    network_options(p)
+    local a, usage = parse(p, args)
+    local params = connect_params(a, usage)
+    local assoc, err = dk().connect(params)
+    if not assoc then complain(err) return 1 end
+    local ok, eerr = assoc:echo()
+    if not ok then complain(eerr) assoc:abort() return 1 end
+    assoc:release()
+    say(("%s@%s:%d answered C-ECHO\n"):format(params.called_ae or "ANY-SCP", params.host, params.port))
+    return 0
+  end,
+}
+
+-- every regular file below `path` (or `path` itself), sorted
+local function expand(path)
+  local p = io.popen("find " .. ("'" .. path:gsub("'", "'\\''") .. "'") .. " -type f 2>/dev/null | sort")
+  local files = {}
+  for line in p:lines() do files[#files + 1] = line end
+  p:close()
+  return files
+end
+
+local function is_terminal(fd) return os.execute("test -t " .. fd) == true end
+
+commands.send = {
+  description = "C-STORE files (and the files in directories) to AET@HOST:PORT over one association.",
+  run = function(args)
+    local p = parser_for("send", commands.send.description)
+    p:argument("peer", "The peer: AET@HOST:PORT.")
+    p:argument("paths", "DICOM files or directories."):args("+")
+    network_options(p)
+    p:flag("-q --quiet", "Only the summary.")
+    local a, usage = parse(p, args)
+    local params = connect_params(a, usage)
+    local files = {}
+    for _, path in ipairs(a.paths) do
+      local found = expand(path)
+      if #found == 0 then files[#files + 1] = path end -- reported as not sent, with the reason
+      for _, f in ipairs(found) do files[#files + 1] = f end
+    end
+    local bar = not a.quiet and is_terminal(2)
+    params.progress = function(i, n, r)
+      if bar then
+        local width = 30
+        local done = math.floor(width * i / n)
+        io.stderr:write(("\r[%s%s] %d/%d"):format(("#"):rep(done), ("."):rep(width - done), i, n))
+        if i == n then io.stderr:write("\n") end
+      elseif not a.quiet then
+        if r.ok then
+          say(("%d/%d %s: %s (%s)%s\n"):format(i, n, r.object, r.meaning, r.status_hex,
+            r.decoded and ", sent decoded" or ""))
+        else
+          local why = r.message or (r.meaning .. " (" .. r.status_hex .. ")")
+          if why:sub(1, #r.object + 1) == r.object .. ":" then why = why:sub(#r.object + 3) end
+          say(("%d/%d %s: NOT STORED: %s\n"):format(i, n, r.object, why))
+        end
+      end
+    end
+    local results, summary = dk().send(files, params)
+    if not results then complain(summary) return 1 end
+    say(("sent %d: %d stored (%d with warnings), %d failed, %d not sent\n"):format(summary.total,
+      summary.stored, summary.warnings, summary.failed, summary.not_sent))
+    for _, r in ipairs(results) do
+      if not r.ok then
+        local why = r.message or (r.meaning .. " (status " .. r.status_hex .. ")")
+        if why:sub(1, #r.object + 1) == r.object .. ":" then why = why:sub(#r.object + 3) end
+        io.stderr:write(("  %s: %s\n"):format(r.object, why))
+      elseif r.category == "warning" then
+        io.stderr:write(("  %s: warning %s (%s)\n"):format(r.object, r.status_hex, r.meaning))
+      end
+    end
+    return summary.stored == summary.total and 0 or 1
   end,
 }
 

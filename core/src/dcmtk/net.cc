@@ -197,6 +197,21 @@ DcmDataset *decoded_copy(DcmDataset *src, const char *who, dk_error *err)
     return copy;
 }
 
+// The accepted context for exactly this SOP Class and transfer syntax, or 0. (dcmtk's
+// ASC_findAcceptedPresentationContextID falls back to any syntax, which we must not.)
+T_ASC_PresentationContextID find_context(T_ASC_Association *assoc, const char *sop, const char *ts)
+{
+    int n = ASC_countPresentationContexts(assoc->params);
+    for (int i = 0; i < n; i++) {
+        T_ASC_PresentationContext pc;
+        if (ASC_getPresentationContext(assoc->params, i, &pc).good() &&
+            pc.resultReason == ASC_P_ACCEPTANCE && strcmp(pc.abstractSyntax, sop) == 0 &&
+            strcmp(pc.acceptedTransferSyntax, ts) == 0)
+            return pc.presentationContextID;
+    }
+    return 0;
+}
+
 int store_dataset(dk_assoc *a, DcmDataset *dataset, E_TransferSyntax own_xfer,
                   dk_store_result *r, dk_error *err)
 {
@@ -216,13 +231,13 @@ int store_dataset(dk_assoc *a, DcmDataset *dataset, E_TransferSyntax own_xfer,
     T_ASC_PresentationContextID pid = 0;
     std::string sent_as;
     if (own.isEncapsulated()) {
-        pid = ASC_findAcceptedPresentationContextID(a->assoc, sop_class, own.getXferID());
+        pid = find_context(a->assoc, sop_class, own.getXferID());
         sent_as = own.getXferID();
     }
     DcmDataset *decoded = NULL;
     if (pid == 0) {
         for (const char *ts : native_syntaxes) {
-            pid = ASC_findAcceptedPresentationContextID(a->assoc, sop_class, ts);
+            pid = find_context(a->assoc, sop_class, ts);
             if (pid != 0) {
                 sent_as = ts;
                 break;
