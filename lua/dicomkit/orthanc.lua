@@ -66,8 +66,9 @@ function orthanc.start(opts)
   local f = assert(io.open(dir .. "/orthanc.json", "w"))
   f:write(table.concat(text))
   f:close()
-  -- TCP_NODELAY: Debian's dcmtk inside Orthanc leaves Nagle on otherwise (~45 ms per object)
-  local p = io.popen("cd " .. shell_quote(dir) .. " && (TCP_NODELAY=1 exec /usr/sbin/Orthanc "
+  -- TCP_NODELAY: Debian's dcmtk inside Orthanc leaves Nagle on otherwise (~45 ms per object).
+  -- LD_PRELOAD is ours (a sanitizer run), not Orthanc's.
+  local p = io.popen("cd " .. shell_quote(dir) .. " && (unset LD_PRELOAD; TCP_NODELAY=1 exec /usr/sbin/Orthanc "
     .. shell_quote(dir .. "/orthanc.json") .. " >" .. shell_quote(dir .. "/orthanc.log")
     .. " 2>&1 & echo $!)")
   handle.pid = tonumber(p:read("a"):match("%d+"))
