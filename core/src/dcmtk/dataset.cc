@@ -648,22 +648,17 @@ int dk_dict_foreach(int (*fn)(const dk_dict_entry *entry, void *ud), void *ud, d
     std::vector<dk_dict_entry> entries;
     // dcmtk offers iterators only on a non-const dictionary; nothing here modifies it
     DcmDataDictionary &dict = const_cast<DcmDataDictionary &>(dcmDataDict.rdlock());
-    for (DcmHashDictIterator it = dict.normalBegin(); it != dict.normalEnd(); ++it) {
-        const DcmDictEntry *e = *it;
+    auto keep = [&entries](const DcmDictEntry *e) {
         if (e != NULL && e->getPrivateCreator() == NULL && e->getTagName() != NULL) {
             dk_dict_entry out;
             fill_entry(e, &out);
             entries.push_back(out);
         }
-    }
-    for (DcmDictEntryListIterator it = dict.repeatingBegin(); it != dict.repeatingEnd(); ++it) {
-        const DcmDictEntry *e = *it;
-        if (e != NULL && e->getPrivateCreator() == NULL && e->getTagName() != NULL) {
-            dk_dict_entry out;
-            fill_entry(e, &out);
-            entries.push_back(out);
-        }
-    }
+    };
+    for (DcmHashDictIterator it = dict.normalBegin(); it != dict.normalEnd(); ++it)
+        keep(*it);
+    for (DcmDictEntryListIterator it = dict.repeatingBegin(); it != dict.repeatingEnd(); ++it)
+        keep(*it);
     dcmDataDict.rdunlock();
     // call back outside the dictionary lock
     for (const dk_dict_entry &e : entries)

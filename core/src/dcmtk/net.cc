@@ -112,6 +112,19 @@ void kill(dk_assoc *a, const std::string &why)
     a->open = false;
 }
 
+// A DIMSE exchange failed: the association is dead from now on. Returns the dk_status and
+// puts why into `why`.
+int fail_exchange(dk_assoc *a, const OFCondition &cond, std::string *why)
+{
+    int code = classify(cond);
+    if (code == DK_ENETWORK)
+        code = DK_EABORTED;
+    *why = code == DK_ETIMEOUT ? "no response within " + std::to_string(a->dimse_timeout) + " s"
+                               : std::string(cond.text());
+    kill(a, *why);
+    return code;
+}
+
 int check_usable(dk_assoc *a, dk_error *err)
 {
     if (a == NULL)
@@ -277,13 +290,8 @@ int store_dataset(dk_assoc *a, DcmDataset *dataset, E_TransferSyntax own_xfer,
     delete detail;
     delete decoded;
     if (cond.bad()) {
-        int code = classify(cond);
-        if (code == DK_ENETWORK)
-            code = DK_EABORTED;
-        std::string why = code == DK_ETIMEOUT
-                              ? "no response within " + std::to_string(a->dimse_timeout) + " s"
-                              : std::string(cond.text());
-        kill(a, why);
+        std::string why;
+        int code = fail_exchange(a, cond, &why);
         return dk_error_set(err, code, "%s: %s: %s; the association is aborted", sop_instance,
                             a->peer.c_str(), why.c_str());
     }
@@ -468,13 +476,8 @@ int dk_assoc_echo(dk_assoc *a, dk_error *err)
                                           a->dimse_timeout, &status, &detail);
         delete detail;
         if (cond.bad()) {
-            int code = classify(cond);
-            if (code == DK_ENETWORK)
-                code = DK_EABORTED;
-            std::string why = code == DK_ETIMEOUT
-                                  ? "no response within " + std::to_string(a->dimse_timeout) + " s"
-                                  : std::string(cond.text());
-            kill(a, why);
+            std::string why;
+            int code = fail_exchange(a, cond, &why);
             return dk_error_set(err, code, "%s: C-ECHO failed: %s", a->peer.c_str(), why.c_str());
         }
         if (status != STATUS_Success)
