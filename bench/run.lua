@@ -1,0 +1,251 @@
+-- The benchmarks: dicomkit side by side with the tools a user would pick instead, and with the
+-- floor (the least work the job needs), in one run. Run through scripts/bench:
+--   dicomkit bench/run.lua [--smoke] [--runs N]
+-- Prints a table (median time, files/s, MB/s, peak RSS, ratios) and writes it as JSON to
+-- bench/results/latest.json. Whole-process timing by hyperfine; peak RSS by GNU time.
+local json = require "dkjson"
+local orthanc_lib = require "dicomkit.orthanc"
+
+local here = arg[0]:match("^(.*)/[^/]+$") or "."
+local root = here .. "/.."
+local smoke, runs = false, 5
+do
+  local i = 1
+  while arg[i] do
+    if arg[i] == "--smoke" then smoke, runs = true, 2
+    elseif arg[i] == "--runs" then i = i + 1 runs = tonumber(arg[i])
+    else error("usage: bench/run.lua [--smoke] [--runs N]") end
+    i = i + 1
+  end
+end
+
+local size = smoke and { hd = 4, w = 320, h = 240, big_w = 640, big_h = 480, store = 4, memory = 200 }
+                    or { hd = 200, w = 1920, h = 1080, big_w = 4000, big_h = 3000, store = 200, memory = 10000 }
+
+local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local function sh(cmd)
+  local p = io.popen(cmd .. " 2>&1")
+  local out = p:read("a")
+  local ok, _, code = p:close()
+  return out, ok, code
+end
+local function must(cmd)
+  local out, ok = sh(cmd)
+  if not ok then error("bench: command failed: " .. cmd .. "\n" .. out) end
+  return out
+end
+
+local dicomkit = q(root .. "/build-bench/dicomkit")
+if os.getenv("DICOMKIT_BENCH_COMMAND") then dicomkit = os.getenv("DICOMKIT_BENCH_COMMAND") end
+local py = "/usr/bin/python3"
+local cache = (os.getenv("XDG_CACHE_HOME") or ((os.getenv("HOME") or "/tmp") .. "/.cache"))
+  .. "/dicomkit-bench/" .. (smoke and "smoke" or "full")
+local work = must("mktemp -d /tmp/dicomkit-bench-XXXXXX"):gsub("%s+$", "")
+
+-- ---------------------------------------------------------------- inputs
+io.stderr:write("bench: inputs in ", cache, "\n")
+must(("%s %s %s %d %d %d hd"):format(py, q(here .. "/make_inputs.py"), q(cache .. "/hd"), size.hd, size.w, size.h))
+must(("%s %s %s 1 %d %d big"):format(py, q(here .. "/make_inputs.py"), q(cache .. "/big"), size.big_w, size.big_h))
+must(("%s %s %s 1 64 48 small"):format(py, q(here .. "/make_inputs.py"), q(cache .. "/small")))
+local hd_bytes = tonumber(must("du -cb " .. q(cache .. "/hd") .. "/*.jpg | tail -1"):match("%d+"))
+local big_jpeg = cache .. "/big/big0000.jpg"
+local big_bytes = tonumber(must("stat -c %s " .. q(big_jpeg)):match("%d+"))
+local native_mb = size.big_w * size.big_h * 3 / 1e6
+
+-- ---------------------------------------------------------------- measuring
+local function hyperfine(name, commands, prepare)
+  local file = work .. "/" .. name .. ".json"
+  local args = { "hyperfine", "--style", "none", "--warmup", "1", "--runs", tostring(runs),
+                 "--export-json", q(file) }
+  if prepare then args[#args + 1] = "--prepare " .. q(prepare) end
+  for _, c in ipairs(commands) do
+    args[#args + 1] = "-n " .. q(c.label)
+    args[#args + 1] = q(c.cmd)
+  end
+  must(table.concat(args, " "))
+  local f = assert(io.open(file))
+  local data = json.decode(f:read("a"))
+  f:close()
+  local medians = {}
+  for i, r in ipairs(data.results) do medians[commands[i].label] = r.median end
+  return medians
+end
+
+local function peak_rss_mb(cmd)
+  local out = must("/usr/bin/time -f 'PEAK %M' sh -c " .. q(cmd))
+  return tonumber(out:match("PEAK (%d+)")) / 1024
+end
+
+local rows, targets = {}, {}
+local function row(workload, tool, seconds, extra)
+  local r = { workload = workload, tool = tool, median_s = seconds }
+  for k, v in pairs(extra or {}) do r[k] = v end
+  rows[#rows + 1] = r
+  return r
+end
+local function target(name, met, detail)
+  targets[#targets + 1] = { target = name, met = met, detail = detail }
+end
+
+local out_dir = work .. "/out"
+local clean = "rm -rf " .. q(out_dir) .. " && mkdir -p " .. q(out_dir)
+
+-- ---------------------------------------------------------------- 1. pass-through
+do
+  io.stderr:write("bench: 1. JPEG -> VL Photographic, pass-through\n")
+  local hd = q(cache .. "/hd")
+  local m = hyperfine("passthrough", {
+    { label = "dicomkit", cmd = dicomkit .. " " .. q(here .. "/dicomkit_create.lua") .. " " .. hd .. " " .. q(out_dir) },
+    { label = "floor (lua5.4 copy)", cmd = "lua5.4 " .. q(here .. "/floor_copy.lua") .. " " .. hd .. " " .. q(out_dir) },
+    { label = "pydicom script", cmd = py .. " " .. q(here .. "/pydicom_create.py") .. " " .. hd .. " " .. q(out_dir) },
+    { label = "img2dcm per file", cmd = "for f in " .. hd .. "/*.jpg; do img2dcm -q -vlp \"$f\" "
+      .. q(out_dir) .. "/$(basename \"$f\" .jpg).dcm || exit 1; done" },
+  }, clean)
+  local floor = m["floor (lua5.4 copy)"]
+  for label, s in pairs(m) do
+    row("1 pass-through " .. size.hd .. "x" .. size.w .. "x" .. size.h, label, s,
+      { files_per_s = size.hd / s, mb_per_s = hd_bytes / 1e6 / s, vs_dicomkit = s / m.dicomkit })
+  end
+  target("1: dicomkit <= 1.5x the floor", m.dicomkit <= 1.5 * floor,
+    ("%.2fx the floor, %.1fx faster than img2dcm, %.1fx faster than pydicom"):format(m.dicomkit / floor,
+      m["img2dcm per file"] / m.dicomkit, m["pydicom script"] / m.dicomkit))
+end
+
+-- ---------------------------------------------------------------- 2. decode
+do
+  io.stderr:write("bench: 2. JPEG -> VL Photographic, decoded\n")
+  local big_dir = q(cache .. "/big")
+  local m = hyperfine("decode", {
+    { label = "dicomkit", cmd = dicomkit .. " " .. q(here .. "/dicomkit_create.lua") .. " " .. big_dir .. " " .. q(out_dir) .. " decode" },
+    { label = "floor (djpeg)", cmd = "djpeg -outfile " .. q(out_dir .. "/big.ppm") .. " " .. q(big_jpeg) },
+    { label = "pydicom + PIL", cmd = py .. " " .. q(here .. "/pydicom_create.py") .. " " .. big_dir .. " " .. q(out_dir) .. " decode" },
+  }, clean)
+  local rss = {
+    dicomkit = peak_rss_mb(dicomkit .. " " .. q(here .. "/dicomkit_create.lua") .. " " .. big_dir .. " " .. q(out_dir) .. " decode"),
+    ["floor (djpeg)"] = peak_rss_mb("djpeg -outfile " .. q(out_dir .. "/big.ppm") .. " " .. q(big_jpeg)),
+    ["pydicom + PIL"] = peak_rss_mb(py .. " " .. q(here .. "/pydicom_create.py") .. " " .. big_dir .. " " .. q(out_dir) .. " decode"),
+  }
+  local floor = m["floor (djpeg)"]
+  for label, s in pairs(m) do
+    row("2 decode " .. size.big_w .. "x" .. size.big_h, label, s,
+      { files_per_s = 1 / s, mb_per_s = native_mb / s, peak_rss_mb = rss[label], vs_dicomkit = s / m.dicomkit })
+  end
+  target("2: dicomkit <= 1.3x the floor in time", m.dicomkit <= 1.3 * floor,
+    ("%.2fx djpeg"):format(m.dicomkit / floor))
+  target(("2: peak RSS <= native %.0f MB + 30 MB"):format(native_mb), rss.dicomkit <= native_mb + 30,
+    ("%.1f MB"):format(rss.dicomkit))
+end
+
+-- ---------------------------------------------------------------- 3. C-STORE
+do
+  io.stderr:write("bench: 3. C-STORE over one association\n")
+  local objects = work .. "/objects"
+  must("mkdir -p " .. q(objects))
+  must(dicomkit .. " " .. q(here .. "/dicomkit_create.lua") .. " " .. q(cache .. "/hd") .. " " .. q(objects))
+  local listing = must("ls " .. q(objects))
+  local count = 0
+  for _ in listing:gmatch("%.dcm") do count = count + 1 end
+  local bytes = tonumber(must("du -cb " .. q(objects) .. "/*.dcm | tail -1"):match("%d+"))
+  local function start_scp(env, dir)
+    local port = orthanc_lib.free_port()
+    must("mkdir -p " .. q(dir))
+    local pid = tonumber(must("(" .. env .. " storescp --ignore +xa -aet STORESCP " .. port .. " >" .. q(dir .. "/log")
+      .. " 2>&1 & echo $!)"):match("%d+"))
+    local socket = require "socket"
+    for _ = 1, 100 do
+      local c = socket.connect("127.0.0.1", port)
+      if c then c:close() break end
+      socket.sleep(0.05)
+    end
+    return port, pid
+  end
+  local fast_port, fast_pid = start_scp("TCP_NODELAY=1", work .. "/scp-fast")
+  local slow_port, slow_pid = start_scp("env -u TCP_NODELAY", work .. "/scp-slow")
+  local function send(port) return dicomkit .. " send -q STORESCP@127.0.0.1:" .. port .. " " .. q(objects) end
+  local function storescu(env, port)
+    return env .. " storescu -xy -aec STORESCP +sd 127.0.0.1 " .. port .. " " .. q(objects)
+  end
+  local m = hyperfine("store", {
+    { label = "dicomkit -> storescp (TCP_NODELAY=1)", cmd = send(fast_port) },
+    { label = "storescu tuned -> storescp (TCP_NODELAY=1)", cmd = storescu("TCP_NODELAY=1", fast_port) },
+    { label = "dicomkit -> storescp as it comes", cmd = send(slow_port) },
+    { label = "storescu as it comes -> storescp as it comes", cmd = storescu("env -u TCP_NODELAY", slow_port) },
+  })
+  os.execute("kill " .. fast_pid .. " " .. slow_pid .. " 2>/dev/null")
+  local orthanc = assert(orthanc_lib.start{ dir = work .. "/orthanc" })
+  local mo = hyperfine("store-orthanc", {
+    { label = "dicomkit -> Orthanc (demo's)", cmd = dicomkit .. " send -q ORTHANC@127.0.0.1:" .. orthanc.dicom .. " " .. q(objects) },
+  })
+  orthanc:stop()
+  for label, s in pairs(mo) do m[label] = s end
+  for label, s in pairs(m) do
+    row("3 C-STORE " .. count .. " objects", label, s, { files_per_s = count / s, mb_per_s = bytes / 1e6 / s })
+  end
+  local tuned = m["storescu tuned -> storescp (TCP_NODELAY=1)"]
+  local fast = m["dicomkit -> storescp (TCP_NODELAY=1)"]
+  local slow = m["dicomkit -> storescp as it comes"]
+  local stock = m["storescu as it comes -> storescp as it comes"]
+  target("3: against storescp with TCP_NODELAY=1, at least tuned storescu's rate", fast <= tuned,
+    ("%.0f vs %.0f objects/s"):format(count / fast, count / tuned))
+  target("3: against storescp as it comes, at least storescu's rate", slow <= stock,
+    ("%.0f vs %.0f objects/s; the peer's Nagle costs %.1f ms per object"):format(count / slow, count / stock,
+      (slow - fast) / count * 1000))
+end
+
+-- ---------------------------------------------------------------- 4. start-up
+do
+  io.stderr:write("bench: 4. start-up\n")
+  local m = hyperfine("startup", {
+    { label = "dicomkit -e 'return 1'", cmd = dicomkit .. " -e 'return 1'" },
+    { label = "lua5.4 -e ''", cmd = "lua5.4 -e ''" },
+  })
+  for label, s in pairs(m) do row("4 start-up", label, s) end
+  local above = (m["dicomkit -e 'return 1'"] - m["lua5.4 -e ''"]) * 1000
+  target("4: start-up under 30 ms above bare Lua", above < 30, ("%.1f ms above"):format(above))
+end
+
+-- ---------------------------------------------------------------- 5. memory over time
+do
+  io.stderr:write("bench: 5. memory over ", size.memory, " objects\n")
+  local port = orthanc_lib.free_port()
+  local pid = tonumber(must("(storescp --ignore +xa -aet STORESCP " .. port .. " >/dev/null 2>&1 & echo $!)"):match("%d+"))
+  os.execute("sleep 0.3")
+  local out = must(dicomkit .. " " .. q(here .. "/memory.lua") .. " " .. q(cache .. "/small/small0000.jpg") .. " " .. port .. " " .. size.memory)
+  os.execute("kill " .. pid .. " 2>/dev/null")
+  local samples = {}
+  for n, kb in out:gmatch("(%d+)\t(%d+)") do samples[#samples + 1] = { objects = tonumber(n), rss_kb = tonumber(kb) } end
+  local second, last = samples[2], samples[#samples]
+  local growth = (last.rss_kb - second.rss_kb) / 1024
+  row("5 memory " .. size.memory .. " objects", "dicomkit", nil, { rss_samples = samples, growth_mb = growth })
+  target("5: RSS flat (last sample within 5 MB of the second)", math.abs(growth) <= 5,
+    ("%+.1f MB from sample 2 to sample %d"):format(growth, #samples))
+end
+
+-- ---------------------------------------------------------------- report
+local function fmt(v, pattern) return v and pattern:format(v) or "-" end
+local lines = { ("%-34s %-46s %10s %9s %8s %9s %9s"):format("workload", "tool", "median s", "files/s",
+  "MB/s", "peak MB", "x dicomkit") }
+table.sort(rows, function(a, b)
+  if a.workload ~= b.workload then return a.workload < b.workload end
+  return (a.median_s or 0) < (b.median_s or 0)
+end)
+for _, r in ipairs(rows) do
+  lines[#lines + 1] = ("%-34s %-46s %10s %9s %8s %9s %9s"):format(r.workload, r.tool, fmt(r.median_s, "%.3f"),
+    fmt(r.files_per_s, "%.1f"), fmt(r.mb_per_s, "%.1f"), fmt(r.peak_rss_mb, "%.1f"), fmt(r.vs_dicomkit, "%.2f"))
+end
+lines[#lines + 1] = ""
+for _, t in ipairs(targets) do
+  lines[#lines + 1] = ("%-4s %s: %s"):format(t.met and "met" or "MISS", t.target, t.detail)
+end
+local machine = must("nproc"):gsub("%s+$", "") .. " cores, " .. must("uname -srm"):gsub("%s+$", "")
+lines[#lines + 1] = ""
+lines[#lines + 1] = ("machine: %s; %d runs each (hyperfine medians)%s"):format(machine, runs, smoke and "; SMOKE inputs" or "")
+print(table.concat(lines, "\n"))
+
+local results = os.getenv("DICOMKIT_BENCH_RESULTS") or (here .. "/results/latest.json")
+must("mkdir -p " .. q(results:match("^(.*)/[^/]+$") or "."))
+local f = assert(io.open(results, "w"))
+f:write(json.encode({ date = os.date("!%Y-%m-%dT%H:%M:%SZ"), machine = machine, smoke = smoke, runs = runs,
+  rows = rows, targets = targets }, { indent = true }))
+f:close()
+os.execute("rm -rf " .. q(work))
