@@ -208,7 +208,7 @@ end
 do
   io.stderr:write("bench: 5. memory over ", size.memory, " objects\n")
   local port = orthanc_lib.free_port()
-  local pid = tonumber(must("(storescp --ignore +xa -aet STORESCP " .. port .. " >/dev/null 2>&1 & echo $!)"):match("%d+"))
+  local pid = tonumber(must("(TCP_NODELAY=1 storescp --ignore +xa -aet STORESCP " .. port .. " >/dev/null 2>&1 & echo $!)"):match("%d+"))
   os.execute("sleep 0.3")
   local out = must(dicomkit .. " " .. q(here .. "/memory.lua") .. " " .. q(cache .. "/small/small0000.jpg") .. " " .. port .. " " .. size.memory)
   os.execute("kill " .. pid .. " 2>/dev/null")

@@ -608,19 +608,37 @@ static int fill_entry(const DcmDictEntry *e, dk_dict_entry *out)
     return DK_OK;
 }
 
+// dcmtk finds an entry by name with a linear search over ~5000 entries; a template sets
+// dozens of attributes by keyword, so keywords get an index, built once.
+static const std::unordered_map<std::string, dk_dict_entry> &keyword_index()
+{
+    static const std::unordered_map<std::string, dk_dict_entry> index = [] {
+        std::unordered_map<std::string, dk_dict_entry> built;
+        built.reserve(8192);
+        dk_dict_foreach(
+            [](const dk_dict_entry *e, void *ud) {
+                auto *map = static_cast<std::unordered_map<std::string, dk_dict_entry> *>(ud);
+                map->emplace(e->keyword, *e); // the first entry of a name wins, as in dcmtk
+                return 0;
+            },
+            &built, NULL);
+        return built;
+    }();
+    return index;
+}
+
 int dk_dict_find_keyword(const char *keyword, dk_dict_entry *out, dk_error *err)
 {
     DK_GUARD_BEGIN
     init_dcmtk();
     if (keyword == NULL || keyword[0] == '\0')
         return dk_error_set(err, DK_EKEYWORD, "empty keyword");
-    const DcmDataDictionary &dict = dcmDataDict.rdlock();
-    const DcmDictEntry *e = dict.findEntry(keyword);
-    int rc = e ? fill_entry(e, out) : DK_EKEYWORD;
-    dcmDataDict.rdunlock();
-    if (rc != DK_OK)
+    const auto &index = keyword_index();
+    auto found = index.find(keyword);
+    if (found == index.end())
         return dk_error_set(err, DK_EKEYWORD, "unknown keyword '%s' (not in the data dictionary)",
                             keyword);
+    *out = found->second;
     return DK_OK;
     DK_GUARD_END(DK_EINTERNAL)
 }

@@ -126,6 +126,19 @@ void stage_lossy(staged &s, double ratio)
         s.add(string_element(DCM_LossyImageCompressionRatio, EVR_DS, buf));
 }
 
+// dcmtk 3.6.7 keeps setLengthField() protected; naming it through a derived class yields a
+// member pointer we may call. Used to shrink a fragment whose buffer was filled in place
+// (the file was read straight into it and its metadata stripped there).
+struct length_access : DcmPixelItem {
+    static void set(DcmObject *obj, Uint32 len)
+    {
+        void (DcmObject::*setter)(Uint32) = &length_access::setLengthField;
+        (obj->*setter)(len);
+    }
+};
+
+size_t even_length(size_t n) { return n + (n & 1); }
+
 } // namespace
 
 extern "C" {
@@ -166,9 +179,14 @@ int dk_read_file(const char *path, unsigned char **data, size_t *len, dk_error *
     return DK_OK;
 }
 
-int dk_dataset_set_jpeg(dk_dataset *ds, const unsigned char *jpeg, size_t len, const char *name,
-                        const dk_jpeg_options *opts, dk_pixel_report *report, dk_error *err)
+// `writable` is NULL or the same bytes as `jpeg` in a buffer we may change (then metadata is
+// stripped in place, one copy fewer).
+static int set_jpeg(dk_dataset *ds, const unsigned char *jpeg, unsigned char *writable, size_t len,
+                    DcmPixelItem *writable_item, const char *name, const dk_jpeg_options *opts,
+                    dk_pixel_report *report, dk_error *err)
 {
+    // `writable_item` (may be NULL) owns `writable`; it becomes the fragment when it can
+    std::unique_ptr<DcmPixelItem> reusable(writable_item);
     unsigned char *transformed = NULL;
     try {
         const char *who = name ? name : "JPEG data";
@@ -275,26 +293,50 @@ int dk_dataset_set_jpeg(dk_dataset *ds, const unsigned char *jpeg, size_t len, c
             photometric = samples == 1                        ? "MONOCHROME2"
                           : info.colorspace == DK_JPEG_RGB ? "RGB"
                                                            : "YBR_FULL_422";
-            std::vector<unsigned char> stored(frame, frame + frame_len);
+            // Work in a buffer we may write: the transform's output, the caller's writable
+            // copy, or (for borrowed bytes) one scratch copy.
+            std::vector<unsigned char> scratch;
+            unsigned char *target = transformed ? transformed : (frame == jpeg ? writable : NULL);
+            if (target == NULL) {
+                scratch.resize(frame_len);
+                target = scratch.data();
+                if (opts->keep_markers)
+                    memcpy(target, frame, frame_len);
+            }
             size_t stored_len = frame_len;
-            if (report->lossless_transform && opts->keep_markers)
-                dk_jpeg_set_exif_orientation(stored.data(), stored_len, 1); // upright now
-            if (!opts->keep_markers) {
-                rc = dk_jpeg_strip_metadata(frame, frame_len, who, stored.data(), &stored_len, err);
+            if (opts->keep_markers) {
+                if (report->lossless_transform)
+                    dk_jpeg_set_exif_orientation(target, stored_len, 1); // upright now
+            } else {
+                rc = dk_jpeg_strip_metadata(frame, frame_len, who, target, &stored_len, err);
                 if (rc != DK_OK) {
                     dk_jpeg_free(transformed);
                     return rc;
                 }
                 report->metadata_removed = stored_len < frame_len;
             }
+            // one fragment after an empty Basic Offset Table, padded to an even length (PS3.5 A.4)
             DcmPixelSequence *seq = new DcmPixelSequence(DcmTag(DCM_PixelSequenceTag));
             std::unique_ptr<DcmPixelSequence> seq_owner(seq);
-            seq->insert(new DcmPixelItem(DcmTag(DCM_Item, EVR_OB))); // empty Basic Offset Table
-            DcmOffsetList offsets;
-            OFCondition cond = seq->storeCompressedFrame(offsets, stored.data(), (Uint32)stored_len, 0);
-            if (cond.bad()) {
-                dk_jpeg_free(transformed);
-                return fail_condition(err, DK_EINTERNAL, who, cond);
+            seq->insert(new DcmPixelItem(DcmTag(DCM_Item, EVR_OB)));
+            size_t even = even_length(stored_len);
+            if (reusable && target == writable) {
+                // the bytes are already in the fragment's own buffer (sized for the whole file)
+                if (even != stored_len)
+                    writable[stored_len] = 0;
+                length_access::set(reusable.get(), (Uint32)even);
+                seq->insert(reusable.release());
+            } else {
+                DcmPixelItem *fragment = new DcmPixelItem(DcmTag(DCM_Item, EVR_OB));
+                seq->insert(fragment);
+                Uint8 *bytes = NULL;
+                if (fragment->createUint8Array((Uint32)even, bytes).bad() || bytes == NULL) {
+                    dk_jpeg_free(transformed);
+                    return dk_error_set(err, DK_ENOMEM, "%s: out of memory for %zu bytes", who, even);
+                }
+                memcpy(bytes, target, stored_len);
+                if (even != stored_len)
+                    bytes[stored_len] = 0;
             }
             DcmPixelData *pd = new DcmPixelData(DcmTag(DCM_PixelData, EVR_OB));
             s.add(pd);
@@ -339,17 +381,57 @@ int dk_dataset_set_jpeg(dk_dataset *ds, const unsigned char *jpeg, size_t len, c
     }
 }
 
+int dk_dataset_set_jpeg(dk_dataset *ds, const unsigned char *jpeg, size_t len, const char *name,
+                        const dk_jpeg_options *opts, dk_pixel_report *report, dk_error *err)
+{
+    return set_jpeg(ds, jpeg, NULL, len, NULL, name, opts, report, err);
+}
+
 int dk_dataset_set_jpeg_file(dk_dataset *ds, const char *path, const dk_jpeg_options *opts,
                              dk_pixel_report *report, dk_error *err)
 {
-    unsigned char *data = NULL;
-    size_t len = 0;
-    int rc = dk_read_file(path, &data, &len, err);
-    if (rc != DK_OK)
-        return rc;
-    rc = dk_dataset_set_jpeg(ds, data, len, path, opts, report, err);
-    free(data);
-    return rc;
+    // Read the file straight into what will be the pixel data fragment: pass-through then
+    // strips the metadata in place and copies nothing.
+    try {
+        FILE *f = fopen(path, "rb");
+        if (f == NULL) {
+            int e = errno;
+            return dk_error_set(err, e == ENOENT ? DK_ENOENT : DK_EIO, "%s: %s", path, strerror(e));
+        }
+        struct stat st;
+        if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+            fclose(f);
+            return dk_error_set(err, DK_EIO, "%s: not a regular file", path);
+        }
+        if (st.st_size == 0) {
+            fclose(f);
+            return dk_error_set(err, DK_EFORMAT, "%s: empty file", path);
+        }
+        if ((unsigned long long)st.st_size > 0xFFFFFFF0ull) {
+            fclose(f);
+            return dk_error_set(err, DK_EINVAL, "%s: larger than a DICOM fragment can hold", path);
+        }
+        size_t len = (size_t)st.st_size;
+        DcmPixelItem *item = new DcmPixelItem(DcmTag(DCM_Item, EVR_OB));
+        Uint8 *buf = NULL;
+        if (item->createUint8Array((Uint32)even_length(len), buf).bad() || buf == NULL) {
+            delete item;
+            fclose(f);
+            return dk_error_set(err, DK_ENOMEM, "%s: out of memory for %zu bytes", path, len);
+        }
+        size_t got = fread(buf, 1, len, f);
+        int failed = ferror(f);
+        fclose(f);
+        if (failed || got != len) {
+            delete item;
+            return dk_error_set(err, DK_EIO, "%s: read failed", path);
+        }
+        return set_jpeg(ds, buf, buf, len, item, path, opts, report, err);
+    } catch (const std::bad_alloc &) {
+        return dk_error_set(err, DK_ENOMEM, "%s: out of memory", path);
+    } catch (...) {
+        return dk_error_set(err, DK_EINTERNAL, "%s: unexpected failure inside dcmtk", path);
+    }
 }
 
 int dk_dataset_set_native_pixels(dk_dataset *ds, int rows, int columns, int samples, int bits,
