@@ -139,6 +139,42 @@ struct length_access : DcmPixelItem {
 
 size_t even_length(size_t n) { return n + (n & 1); }
 
+// Open a non-empty regular file for reading; *size gets its length.
+int open_input(const char *path, FILE **file, size_t *size, dk_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        int e = errno;
+        return dk_error_set(err, e == ENOENT ? DK_ENOENT : DK_EIO, "%s: %s", path, strerror(e));
+    }
+    struct stat st;
+    int rc = DK_OK;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
+        rc = dk_error_set(err, DK_EIO, "%s: not a regular file", path);
+    else if (st.st_size == 0)
+        rc = dk_error_set(err, DK_EFORMAT, "%s: empty file", path);
+    else if ((unsigned long long)st.st_size > 0xFFFFFFF0ull)
+        rc = dk_error_set(err, DK_EINVAL, "%s: larger than a DICOM element can hold", path);
+    if (rc != DK_OK) {
+        fclose(f);
+        return rc;
+    }
+    *file = f;
+    *size = (size_t)st.st_size;
+    return DK_OK;
+}
+
+// Read exactly `size` bytes into buf and close the file.
+int read_all(FILE *f, const char *path, unsigned char *buf, size_t size, dk_error *err)
+{
+    size_t got = fread(buf, 1, size, f);
+    int failed = ferror(f);
+    fclose(f);
+    if (failed || got != size)
+        return dk_error_set(err, DK_EIO, "%s: read failed", path);
+    return DK_OK;
+}
+
 } // namespace
 
 extern "C" {
@@ -147,32 +183,19 @@ int dk_read_file(const char *path, unsigned char **data, size_t *len, dk_error *
 {
     *data = NULL;
     *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        int e = errno;
-        return dk_error_set(err, e == ENOENT ? DK_ENOENT : DK_EIO, "%s: %s", path, strerror(e));
-    }
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        return dk_error_set(err, DK_EIO, "%s: not a regular file", path);
-    }
-    if (st.st_size == 0) {
-        fclose(f);
-        return dk_error_set(err, DK_EFORMAT, "%s: empty file", path);
-    }
-    size_t size = (size_t)st.st_size;
+    FILE *f = NULL;
+    size_t size = 0;
+    int rc = open_input(path, &f, &size, err);
+    if (rc != DK_OK)
+        return rc;
     unsigned char *buf = (unsigned char *)malloc(size);
     if (buf == NULL) {
         fclose(f);
         return dk_error_set(err, DK_ENOMEM, "%s: out of memory for %zu bytes", path, size);
     }
-    size_t got = fread(buf, 1, size, f);
-    int failed = ferror(f);
-    fclose(f);
-    if (failed || got != size) {
+    if ((rc = read_all(f, path, buf, size, err)) != DK_OK) {
         free(buf);
-        return dk_error_set(err, DK_EIO, "%s: read failed", path);
+        return rc;
     }
     *data = buf;
     *len = size;
@@ -393,25 +416,11 @@ int dk_dataset_set_jpeg_file(dk_dataset *ds, const char *path, const dk_jpeg_opt
     // Read the file straight into what will be the pixel data fragment: pass-through then
     // strips the metadata in place and copies nothing.
     try {
-        FILE *f = fopen(path, "rb");
-        if (f == NULL) {
-            int e = errno;
-            return dk_error_set(err, e == ENOENT ? DK_ENOENT : DK_EIO, "%s: %s", path, strerror(e));
-        }
-        struct stat st;
-        if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-            fclose(f);
-            return dk_error_set(err, DK_EIO, "%s: not a regular file", path);
-        }
-        if (st.st_size == 0) {
-            fclose(f);
-            return dk_error_set(err, DK_EFORMAT, "%s: empty file", path);
-        }
-        if ((unsigned long long)st.st_size > 0xFFFFFFF0ull) {
-            fclose(f);
-            return dk_error_set(err, DK_EINVAL, "%s: larger than a DICOM fragment can hold", path);
-        }
-        size_t len = (size_t)st.st_size;
+        FILE *f = NULL;
+        size_t len = 0;
+        int rc = open_input(path, &f, &len, err);
+        if (rc != DK_OK)
+            return rc;
         DcmPixelItem *item = new DcmPixelItem(DcmTag(DCM_Item, EVR_OB));
         Uint8 *buf = NULL;
         if (item->createUint8Array((Uint32)even_length(len), buf).bad() || buf == NULL) {
@@ -419,12 +428,9 @@ int dk_dataset_set_jpeg_file(dk_dataset *ds, const char *path, const dk_jpeg_opt
             fclose(f);
             return dk_error_set(err, DK_ENOMEM, "%s: out of memory for %zu bytes", path, len);
         }
-        size_t got = fread(buf, 1, len, f);
-        int failed = ferror(f);
-        fclose(f);
-        if (failed || got != len) {
+        if ((rc = read_all(f, path, buf, len, err)) != DK_OK) {
             delete item;
-            return dk_error_set(err, DK_EIO, "%s: read failed", path);
+            return rc;
         }
         return set_jpeg(ds, buf, buf, len, item, path, opts, report, err);
     } catch (const std::bad_alloc &) {
