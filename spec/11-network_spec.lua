@@ -174,6 +174,36 @@ print(json.dumps({"shape": list(a.shape), "mean": float(np.abs(a - b).mean())}))
     assert.matches("no answer within 2 s", msg, 1, true)
   end)
 
+  it("aborts an association that is closed or collected while open, and says so after release", function()
+    local scp = h.start_storescp()
+    do
+      local assoc <close> = assert(dk.connect{ port = scp.port, called_ae = "STORESCP" })
+      assert.is_true(assoc:echo())
+    end
+    local dropped = assert(dk.connect{ port = scp.port, called_ae = "STORESCP" })
+    assert.is_true(dropped:echo())
+    dropped = nil -- luacheck: ignore
+    collectgarbage()
+    collectgarbage()
+    local released = assert(dk.connect{ port = scp.port, called_ae = "STORESCP" })
+    assert.is_true(released:release())
+    local ok, msg, code = released:echo()
+    assert.is_nil(ok)
+    assert.equal("EABORTED", code)
+    assert.matches("the association is released", msg, 1, true)
+    for _ = 1, 50 do
+      local _, aborts = scp.log():gsub("Association Aborted", "")
+      if aborts >= 2 then break end
+      os.execute("sleep 0.1")
+    end
+    scp.stop()
+    local log = scp.log()
+    local _, aborts = log:gsub("Association Aborted", "")
+    local _, releases = log:gsub("Association Release", "")
+    assert.equal(2, aborts, log)
+    assert.equal(1, releases, log)
+  end)
+
   it("checks AE titles", function()
     assert.has_error(function() dk.connect{ port = 104, called_ae = ("A"):rep(17) } end,
       "called AE title 'AAAAAAAAAAAAAAAAA' is 17 characters, at most 16 allowed")
