@@ -98,6 +98,21 @@ static dk_dataset *new_handle(DcmItem *item, dk_dataset *root)
     return h;
 }
 
+DcmPixelSequence *dk::encapsulated_sequence(DcmElement *elem)
+{
+    DcmPixelData *pd = dynamic_cast<DcmPixelData *>(elem);
+    if (pd == NULL)
+        return NULL;
+    E_TransferSyntax xfer = EXS_Unknown;
+    const DcmRepresentationParameter *param = NULL;
+    pd->getCurrentRepresentationKey(xfer, param);
+    DcmPixelSequence *seq = NULL;
+    if (!DcmXfer(xfer).isEncapsulated() ||
+        pd->getEncapsulatedRepresentation(xfer, param, seq).bad())
+        return NULL;
+    return seq;
+}
+
 dk_dataset *dk::adopt_root(DcmFileFormat *ff, E_TransferSyntax xfer)
 {
     dk_dataset *h = new_handle(ff->getDataset(), NULL);
@@ -744,19 +759,11 @@ static int element_info(dk_dataset *ds, DcmElement *elem, dk_element_info *out)
         return DK_OK;
     }
     if (out->tag == 0x7FE00010) {
-        DcmPixelData *pd = dynamic_cast<DcmPixelData *>(elem);
-        E_TransferSyntax xfer = EXS_Unknown;
-        const DcmRepresentationParameter *param = NULL;
-        if (pd != NULL) {
-            pd->getCurrentRepresentationKey(xfer, param);
-            if (DcmXfer(xfer).isEncapsulated()) {
-                DcmPixelSequence *seq = NULL;
-                out->kind = DK_KIND_ENCAPSULATED;
-                out->vm = 0;
-                if (pd->getEncapsulatedRepresentation(xfer, param, seq).good() && seq != NULL)
-                    out->vm = seq->card();
-                return DK_OK;
-            }
+        DcmPixelSequence *seq = encapsulated_sequence(elem);
+        if (seq != NULL) {
+            out->kind = DK_KIND_ENCAPSULATED;
+            out->vm = seq->card();
+            return DK_OK;
         }
     }
     if (out->kind == DK_KIND_BYTES)
@@ -1243,14 +1250,9 @@ int dk_dataset_get_fragment(dk_dataset *ds, uint32_t tag, size_t index, const vo
     if (index >= info.vm)
         return dk_error_set(err, DK_ENOENT, "%s has %zu items; item %zu does not exist",
                             describe_tag(tag).c_str(), info.vm, index);
-    DcmPixelData *pd = static_cast<DcmPixelData *>(elem);
-    E_TransferSyntax xfer = EXS_Unknown;
-    const DcmRepresentationParameter *param = NULL;
-    DcmPixelSequence *seq = NULL;
-    pd->getCurrentRepresentationKey(xfer, param);
+    DcmPixelSequence *seq = encapsulated_sequence(elem);
     DcmPixelItem *item = NULL;
-    if (pd->getEncapsulatedRepresentation(xfer, param, seq).bad() || seq == NULL ||
-        seq->getItem(item, (unsigned long)index).bad() || item == NULL)
+    if (seq == NULL || seq->getItem(item, (unsigned long)index).bad() || item == NULL)
         return dk_error_set(err, DK_EINTERNAL, "%s: item %zu cannot be read",
                             describe_tag(tag).c_str(), index);
     Uint8 *bytes = NULL;

@@ -8,6 +8,7 @@
 #include <dcmtk/dcmdata/dcitem.h>
 #include <dcmtk/dcmdata/dcsequen.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcpixseq.h>
 
 #include <string>
 #include <unordered_map>
@@ -34,6 +35,9 @@ namespace dk {
 void init_dcmtk();
 std::string describe_tag(uint32_t tag);
 int fail_condition(dk_error *err, int code, const std::string &what, const OFCondition &cond);
+// The fragments of pixel data held encapsulated (item 0 is the Basic Offset Table), or NULL
+// when `elem` is not PixelData in a compressed representation.
+DcmPixelSequence *encapsulated_sequence(DcmElement *elem);
 // A new root handle that owns `ff`.
 dk_dataset *adopt_root(DcmFileFormat *ff, E_TransferSyntax xfer);
 } // namespace dk

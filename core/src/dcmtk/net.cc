@@ -160,13 +160,8 @@ DcmDataset *decoded_copy(DcmDataset *src, const char *who, dk_error *err)
         dk_error_set(err, DK_EUNSUPPORTED, "%s: no pixel data to decode", who);
         return NULL;
     }
-    DcmPixelData *pd = static_cast<DcmPixelData *>(elem);
-    E_TransferSyntax xfer = EXS_Unknown;
-    const DcmRepresentationParameter *param = NULL;
-    DcmPixelSequence *seq = NULL;
-    pd->getCurrentRepresentationKey(xfer, param);
-    if (pd->getEncapsulatedRepresentation(xfer, param, seq).bad() || seq == NULL ||
-        seq->card() < 2) {
+    DcmPixelSequence *seq = encapsulated_sequence(elem);
+    if (seq == NULL || seq->card() < 2) {
         dk_error_set(err, DK_EUNSUPPORTED, "%s: the pixel data is not an encapsulated frame", who);
         return NULL;
     }
