@@ -1,6 +1,7 @@
 /* The text dump: built on the public dataset API only, so it shows exactly what a caller
  * would read back. */
 #include "dicomkit/dataset.h"
+#include "text.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -10,96 +11,57 @@
 
 #define DUMP_VALUE_MAX 80 /* characters of a value shown before "..." */
 
-typedef struct text {
-    char *data;
-    size_t len, cap;
-    int failed;
-} text;
-
-static void text_append(text *t, const char *s, size_t n)
-{
-    if (t->failed)
-        return;
-    if (t->len + n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 1024;
-        while (cap < t->len + n + 1)
-            cap *= 2;
-        char *grown = realloc(t->data, cap);
-        if (grown == NULL) {
-            t->failed = 1;
-            return;
-        }
-        t->data = grown;
-        t->cap = cap;
-    }
-    memcpy(t->data + t->len, s, n);
-    t->len += n;
-    t->data[t->len] = '\0';
-}
-
-static void text_printf(text *t, const char *fmt, ...)
-{
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    text_append(t, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
-}
-
-static void indent(text *t, int depth)
+static void indent(dk_text *t, int depth)
 {
     for (int i = 0; i < depth; i++)
-        text_append(t, "  ", 2);
+        dk_text_append(t, "  ", 2);
 }
 
 /* Control characters would break the one-line-per-element layout. */
-static void append_shown(text *t, const char *s, size_t len)
+static void append_shown(dk_text *t, const char *s, size_t len)
 {
     size_t shown = len > DUMP_VALUE_MAX ? DUMP_VALUE_MAX : len;
     for (size_t i = 0; i < shown; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c < 0x20 || c == 0x7F)
-            text_printf(t, "\\x%02X", c);
+            dk_text_printf(t, "\\x%02X", c);
         else
-            text_append(t, (const char *)&s[i], 1);
+            dk_text_append(t, (const char *)&s[i], 1);
     }
     if (shown < len)
-        text_printf(t, "... (%zu bytes)", len);
+        dk_text_printf(t, "... (%zu bytes)", len);
 }
 
-static void dump_numbers(text *t, dk_dataset *ds, const dk_element_info *info, int is_float)
+static void dump_numbers(dk_text *t, dk_dataset *ds, const dk_element_info *info, int is_float)
 {
     size_t shown = info->vm > 16 ? 16 : info->vm;
     for (size_t i = 0; i < shown; i++) {
         if (i)
-            text_append(t, "\\", 1);
+            dk_text_append(t, "\\", 1);
         if (is_float) {
             double v = 0;
             dk_dataset_get_float(ds, info->tag, i, &v, NULL);
-            text_printf(t, "%.17g", v);
+            dk_text_printf(t, "%.17g", v);
         } else if (strcmp(info->vr, "AT") == 0) {
             long long v = 0;
             dk_dataset_get_integer(ds, info->tag, i, &v, NULL);
-            text_printf(t, "(%04llX,%04llX)", (v >> 16) & 0xFFFF, v & 0xFFFF);
+            dk_text_printf(t, "(%04llX,%04llX)", (v >> 16) & 0xFFFF, v & 0xFFFF);
         } else {
             long long v = 0;
             dk_dataset_get_integer(ds, info->tag, i, &v, NULL);
-            text_printf(t, "%lld", v);
+            dk_text_printf(t, "%lld", v);
         }
     }
     if (shown < info->vm)
-        text_printf(t, "\\... (%zu values)", info->vm);
+        dk_text_printf(t, "\\... (%zu values)", info->vm);
 }
 
-static void dump_items(text *t, dk_dataset *ds, int depth);
+static void dump_items(dk_text *t, dk_dataset *ds, int depth);
 
-static void dump_element(text *t, dk_dataset *ds, const dk_element_info *info, int depth)
+static void dump_element(dk_text *t, dk_dataset *ds, const dk_element_info *info, int depth)
 {
     indent(t, depth);
-    text_printf(t, "(%04X,%04X) %s %-36s ", (unsigned)(info->tag >> 16),
+    dk_text_printf(t, "(%04X,%04X) %s %-36s ", (unsigned)(info->tag >> 16),
                 (unsigned)(info->tag & 0xFFFF), info->vr,
                 info->keyword ? info->keyword : "(unknown)");
     switch (info->kind) {
@@ -109,39 +71,39 @@ static void dump_element(text *t, dk_dataset *ds, const dk_element_info *info, i
         if (dk_dataset_get_string(ds, info->tag, &v, &len, NULL) == DK_OK && len > 0)
             append_shown(t, v, len);
         else
-            text_append(t, "(empty)", 7);
+            dk_text_append(t, "(empty)", 7);
         break;
     }
     case DK_KIND_INTEGER:
     case DK_KIND_FLOAT:
         if (info->vm == 0)
-            text_append(t, "(empty)", 7);
+            dk_text_append(t, "(empty)", 7);
         else
             dump_numbers(t, ds, info, info->kind == DK_KIND_FLOAT);
         break;
     case DK_KIND_BYTES:
-        text_printf(t, "(%zu bytes)", info->length);
+        dk_text_printf(t, "(%zu bytes)", info->length);
         break;
     case DK_KIND_ENCAPSULATED:
-        text_printf(t, "(encapsulated: %zu items, offset table first)", info->vm);
+        dk_text_printf(t, "(encapsulated: %zu items, offset table first)", info->vm);
         break;
     case DK_KIND_SEQUENCE:
-        text_printf(t, "(%zu item%s)", info->vm, info->vm == 1 ? "" : "s");
-        text_append(t, "\n", 1);
+        dk_text_printf(t, "(%zu item%s)", info->vm, info->vm == 1 ? "" : "s");
+        dk_text_append(t, "\n", 1);
         for (size_t i = 0; i < info->vm; i++) {
             dk_dataset *item = NULL;
             if (dk_dataset_get_item(ds, info->tag, i, &item, NULL) != DK_OK)
                 break;
             indent(t, depth + 1);
-            text_printf(t, "item %zu\n", i + 1);
+            dk_text_printf(t, "item %zu\n", i + 1);
             dump_items(t, item, depth + 2);
         }
         return;
     }
-    text_append(t, "\n", 1);
+    dk_text_append(t, "\n", 1);
 }
 
-static void dump_items(text *t, dk_dataset *ds, int depth)
+static void dump_items(dk_text *t, dk_dataset *ds, int depth)
 {
     size_t n = dk_dataset_count(ds);
     for (size_t i = 0; i < n; i++) {
@@ -156,8 +118,8 @@ char *dk_dataset_dump(dk_dataset *ds, dk_error *err)
     int rc = dk_dataset_check(ds, err);
     if (rc != DK_OK)
         return NULL;
-    text t = {0};
-    text_append(&t, "", 0);
+    dk_text t = {0};
+    dk_text_append(&t, "", 0);
     dump_items(&t, ds, 0);
     if (t.failed) {
         free(t.data);

@@ -41,6 +41,9 @@ const char *dk_status_name(int code)
     case DK_EABORTED: return "EABORTED";
     case DK_ENOCONTEXT: return "ENOCONTEXT";
     case DK_ENETWORK: return "ENETWORK";
+    case DK_ELIMIT: return "ELIMIT";
+    case DK_ESTATUS: return "ESTATUS";
+    case DK_ENOSPC: return "ENOSPC";
     default: return "EINTERNAL";
     }
 }

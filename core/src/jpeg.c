@@ -642,6 +642,38 @@ static int check_args(const unsigned char *data, size_t len, const void *out, co
     return DK_OK;
 }
 
+/* A declared size the coded data cannot hold: every MCU of a Huffman-coded scan takes at least
+ * one bit (the shortest code of its first block's DC difference), so a 5 KB stream cannot be a
+ * 16384 x 16384 image, whatever its SOF says. Checked before anyone allocates for the size.
+ * Arithmetic coding can spend less than a bit on a block: only max_pixels bounds it. */
+static int check_coded_size(const dk_jpeg_info *info, const char *name, dk_error *err)
+{
+    if (info->sof >= 9)
+        return DK_OK;
+    uint64_t units;
+    if (info->sof == 3) { /* lossless: each sample of each component is a difference */
+        units = (uint64_t)info->width * (uint64_t)info->height;
+    } else {
+        int hmax = 1, vmax = 1;
+        for (int i = 0; i < info->ncomponents; i++) {
+            if (info->comp[i].h > hmax) hmax = info->comp[i].h;
+            if (info->comp[i].v > vmax) vmax = info->comp[i].v;
+        }
+        uint64_t across = ((uint64_t)info->width + 8u * (unsigned)hmax - 1) / (8u * (unsigned)hmax);
+        uint64_t down = ((uint64_t)info->height + 8u * (unsigned)vmax - 1) / (8u * (unsigned)vmax);
+        units = across * down;
+    }
+    uint64_t have = (uint64_t)(info->eoi_end - info->sos_offset) * 8u;
+    if (have >= units)
+        return DK_OK;
+    return dk_error_set(err, DK_EFORMAT,
+                        "%s: declares %d x %d pixels but holds only %zu bytes of coded data, "
+                        "fewer than the %llu bits (one per MCU) any Huffman-coded image of that "
+                        "size needs: the file is truncated or its header is false",
+                        input_name(name), info->width, info->height,
+                        info->eoi_end - info->sos_offset, (unsigned long long)units);
+}
+
 int dk_jpeg_read_header(const unsigned char *data, size_t len, const char *name,
                         size_t max_pixels, dk_jpeg_info *info, dk_error *err)
 {
@@ -651,7 +683,8 @@ int dk_jpeg_read_header(const unsigned char *data, size_t len, const char *name,
         return rc;
     if (max_pixels == 0)
         max_pixels = DK_JPEG_DEFAULT_MAX_PIXELS;
-    return parse_stream(data, len, name, max_pixels, info, &st, err);
+    rc = parse_stream(data, len, name, max_pixels, info, &st, err);
+    return rc != DK_OK ? rc : check_coded_size(info, name, err);
 }
 
 /* ----------------------------------------------------------------- ICC copy */

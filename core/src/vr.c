@@ -391,7 +391,11 @@ static int check_is(const vctx *c)
     if (n == 0) return DK_OK;
     if (s[0] == '+' || s[0] == '-') sign = 1;
     if (n == sign || !all_digits(s + sign, n - sign)) return refuse(c, "is not an integer string [+-]digits");
-    /* at most 12 characters, so the digits fit a long long without overflow */
+    /* the syntax is checked before the length, so the digits may be many: more than 10
+     * significant ones are out of range whatever they are, and fewer fit a long long */
+    while (sign < n - 1 && s[sign] == '0') sign++;
+    if (n - sign > 10)
+        return refuse(c, "is out of range %ld..%ld for IS", (long)INT32_MIN, (long)INT32_MAX);
     for (size_t i = sign; i < n; i++) v = v * 10 + (s[i] - '0');
     if (s[0] == '-') v = -v;
     if (v < INT32_MIN || v > INT32_MAX)
@@ -487,67 +491,89 @@ static int check_pn(const vctx *c)
 
 typedef int (*value_check)(const vctx *c);
 
-typedef struct string_vr {
-    char name[3];
+/* One row per VR: the shared facts (dicomkit/vr.h) and, for text VRs, the value rules. */
+typedef struct vr_row {
+    dk_vr_facts facts;
     size_t max_chars; /* per individual value, padding included */
-    int multi;        /* backslash separates values */
     int pad;          /* one trailing pad byte tolerated on the whole value, or NO_PAD */
     value_check check;
-} string_vr;
+} vr_row;
+
+#define TEXT(name, multi, short_length, non_ascii, max, pad, check)                               \
+    {{name, DK_KIND_STRING, 0, 0, multi, short_length, non_ascii}, max, pad, check}
+#define NUMBER_TEXT(name, max, check)                                                            \
+    {{name, DK_KIND_STRING, 0, 1, 1, 1, 0}, max, NO_PAD, check}
+#define BINARY(name, kind, size, short_length)                                                   \
+    {{name, kind, size, 0, 0, short_length, 0}, 0, NO_PAD, NULL}
 
 /* AS and DA have no length entry: their syntax fixes the length, and saying
- * "is not a date YYYYMMDD" helps more than "is 10 characters long". */
-static const string_vr string_vrs[] = {
-    {"AE", 16, 1, NO_PAD, check_ae},
-    {"AS", NO_LIMIT, 1, ' ', check_as},
-    {"CS", 16, 1, NO_PAD, check_cs},
-    {"DA", NO_LIMIT, 1, ' ', check_da},
-    {"DS", 16, 1, NO_PAD, check_ds},
-    {"DT", 26, 1, ' ', check_dt},
-    {"IS", 12, 1, NO_PAD, check_is},
-    {"LO", 64, 1, NO_PAD, check_lo_sh_uc},
-    {"LT", 10240, 0, NO_PAD, check_text},
-    {"PN", NO_LIMIT, 1, NO_PAD, check_pn}, /* limits are per component group */
-    {"SH", 16, 1, NO_PAD, check_lo_sh_uc},
-    {"ST", 1024, 0, NO_PAD, check_text},
-    {"TM", 16, 1, ' ', check_tm},
-    {"UC", NO_LIMIT, 1, NO_PAD, check_lo_sh_uc},
-    {"UI", 64, 1, '\0', check_ui},
-    {"UR", NO_LIMIT, 0, NO_PAD, check_ur},
-    {"UT", NO_LIMIT, 0, NO_PAD, check_text},
+ * "is not a date YYYYMMDD" helps more than "is 10 characters long". PS3.5 Table 6.2-1 gives
+ * the lengths, 7.1.2 the VRs with a 16-bit length field in explicit VR encodings. */
+static const vr_row vr_rows[] = {
+    TEXT("AE", 1, 1, 0, 16, NO_PAD, check_ae),
+    TEXT("AS", 1, 1, 0, NO_LIMIT, ' ', check_as),
+    BINARY("AT", DK_KIND_INTEGER, 4, 1),
+    TEXT("CS", 1, 1, 0, 16, NO_PAD, check_cs),
+    TEXT("DA", 1, 1, 0, NO_LIMIT, ' ', check_da),
+    NUMBER_TEXT("DS", 16, check_ds),
+    TEXT("DT", 1, 1, 0, 26, ' ', check_dt),
+    BINARY("FD", DK_KIND_FLOAT, 8, 1),
+    BINARY("FL", DK_KIND_FLOAT, 4, 1),
+    NUMBER_TEXT("IS", 12, check_is),
+    TEXT("LO", 1, 1, 1, 64, NO_PAD, check_lo_sh_uc),
+    TEXT("LT", 0, 1, 1, 10240, NO_PAD, check_text),
+    BINARY("OB", DK_KIND_BYTES, 1, 0),
+    BINARY("OD", DK_KIND_BYTES, 8, 0),
+    BINARY("OF", DK_KIND_BYTES, 4, 0),
+    BINARY("OL", DK_KIND_BYTES, 4, 0),
+    BINARY("OV", DK_KIND_BYTES, 8, 0),
+    BINARY("OW", DK_KIND_BYTES, 2, 0),
+    TEXT("PN", 1, 1, 1, NO_LIMIT, NO_PAD, check_pn), /* limits are per component group */
+    TEXT("SH", 1, 1, 1, 16, NO_PAD, check_lo_sh_uc),
+    BINARY("SL", DK_KIND_INTEGER, 4, 1),
+    BINARY("SQ", DK_KIND_SEQUENCE, 0, 0),
+    BINARY("SS", DK_KIND_INTEGER, 2, 1),
+    TEXT("ST", 0, 1, 1, 1024, NO_PAD, check_text),
+    BINARY("SV", DK_KIND_INTEGER, 8, 0),
+    TEXT("TM", 1, 1, 0, 16, ' ', check_tm),
+    TEXT("UC", 1, 0, 1, NO_LIMIT, NO_PAD, check_lo_sh_uc),
+    TEXT("UI", 1, 1, 0, 64, '\0', check_ui),
+    BINARY("UL", DK_KIND_INTEGER, 4, 1),
+    BINARY("UN", DK_KIND_BYTES, 1, 0),
+    TEXT("UR", 0, 0, 0, NO_LIMIT, NO_PAD, check_ur),
+    BINARY("US", DK_KIND_INTEGER, 2, 1),
+    TEXT("UT", 0, 0, 1, NO_LIMIT, NO_PAD, check_text),
+    BINARY("UV", DK_KIND_INTEGER, 8, 0),
 };
-
-static const char *const binary_vrs[] = {"OB", "OW", "OD", "OF", "OL", "OV", "UN", "SQ", "US",
-                                         "SS", "UL", "SL", "FL", "FD", "AT", "SV", "UV"};
 
 static int is_vr_name(const char *vr)
 {
     return vr != NULL && vr[0] >= 'A' && vr[0] <= 'Z' && vr[1] >= 'A' && vr[1] <= 'Z' && vr[2] == '\0';
 }
 
-static const string_vr *find_string_vr(const char *vr)
+static const vr_row *find_row(const char *vr)
 {
-    for (size_t i = 0; i < sizeof string_vrs / sizeof string_vrs[0]; i++)
-        if (strcmp(string_vrs[i].name, vr) == 0) return &string_vrs[i];
+    if (!is_vr_name(vr)) return NULL;
+    for (size_t i = 0; i < sizeof vr_rows / sizeof vr_rows[0]; i++)
+        if (vr_rows[i].facts.name[0] == vr[0] && vr_rows[i].facts.name[1] == vr[1]) return &vr_rows[i];
     return NULL;
 }
 
-static int is_binary_vr(const char *vr)
+const dk_vr_facts *dk_vr_facts_of(const char *vr)
 {
-    for (size_t i = 0; i < sizeof binary_vrs / sizeof binary_vrs[0]; i++)
-        if (strcmp(binary_vrs[i], vr) == 0) return 1;
-    return 0;
+    const vr_row *row = find_row(vr);
+    return row != NULL ? &row->facts : NULL;
 }
 
 /* The table entry for a string VR, or a refusal naming why there is none. */
-static int lookup_string_vr(const char *vr, const char *what, const string_vr **out, dk_error *err)
+static int lookup_string_vr(const char *vr, const char *what, const vr_row **out, dk_error *err)
 {
     if (!is_vr_name(vr))
         return dk_error_set(err, DK_EINVAL, "%s: unknown VR '%.8s', a VR is two upper-case letters",
                             element_name(what), vr != NULL ? vr : "(null)");
-    *out = find_string_vr(vr);
-    if (*out != NULL) return DK_OK;
-    if (is_binary_vr(vr))
+    *out = find_row(vr);
+    if (*out != NULL && (*out)->facts.kind == DK_KIND_STRING) return DK_OK;
+    if (*out != NULL)
         return dk_error_set(err, DK_EINVAL, "%s: VR %s is not a string VR", element_name(what), vr);
     return dk_error_set(err, DK_EINVAL, "%s: unknown VR '%s'", element_name(what), vr);
 }
@@ -565,11 +591,11 @@ static int refuse_bad_utf8(const char *vr, const char *value, size_t len, size_t
                         element_name(what), vr, shown, (unsigned char)value[bad], bad);
 }
 
-static unsigned count_values(const string_vr *spec, const char *value, size_t len)
+static unsigned count_values(const vr_row *spec, const char *value, size_t len)
 {
     unsigned n = 1;
     if (len == 0) return 0;
-    if (spec->multi)
+    if (spec->facts.multi_valued)
         for (size_t i = 0; i < len; i++)
             if (value[i] == '\\') n++;
     return n;
@@ -577,7 +603,7 @@ static unsigned count_values(const string_vr *spec, const char *value, size_t le
 
 /* VR syntax, then length, of one individual value: a malformed value is
  * reported as malformed even when it is also too long. */
-static int check_one_value(const string_vr *spec, const vctx *c)
+static int check_one_value(const vr_row *spec, const vctx *c)
 {
     size_t chars;
     int rc;
@@ -585,14 +611,14 @@ static int check_one_value(const string_vr *spec, const vctx *c)
     if ((rc = spec->check(c)) != DK_OK) return rc;
     chars = utf8_count_chars(c->val, c->len);
     if (chars > spec->max_chars)
-        return refuse(c, "is %zu characters long, at most %zu allowed in %s", chars, spec->max_chars, spec->name);
+        return refuse(c, "is %zu characters long, at most %zu allowed in %s", chars, spec->max_chars, spec->facts.name);
     return DK_OK;
 }
 
 int dk_vr_check_string(const char *vr, const char *value, size_t len, const char *what, unsigned *vm_out,
                        dk_error *err)
 {
-    const string_vr *spec;
+    const vr_row *spec = NULL;
     size_t bad = 0, start = 0;
     vctx c;
     int rc;
@@ -600,18 +626,19 @@ int dk_vr_check_string(const char *vr, const char *value, size_t len, const char
     if ((rc = lookup_string_vr(vr, what, &spec, err)) != DK_OK) return rc;
     if (value == NULL && len > 0)
         return dk_error_set(err, DK_EINVAL, "%s: %s value is NULL with length %zu", element_name(what), vr, len);
-    if (!dk_utf8_valid(value, len, &bad)) return refuse_bad_utf8(vr, value, len, bad, what, err);
+    /* the length first: a value too long for any element is refused without reading it */
     if (len > MAX_32BIT_LENGTH)
         return dk_error_set(err, DK_EINVAL, "%s: %s value is %zu bytes long, more than a DICOM length field holds",
                             element_name(what), vr, len);
+    if (!dk_utf8_valid(value, len, &bad)) return refuse_bad_utf8(vr, value, len, bad, what, err);
     if (len > 0 && (unsigned char)value[len - 1] == spec->pad) len--;
 
-    c.vr = spec->name;
+    c.vr = spec->facts.name;
     c.what = what;
     c.err = err;
     c.count = count_values(spec, value, len);
     for (c.index = 1; c.index <= c.count; c.index++) {
-        const char *sep = spec->multi ? memchr(value + start, '\\', len - start) : NULL;
+        const char *sep = spec->facts.multi_valued ? memchr(value + start, '\\', len - start) : NULL;
         size_t stop = sep != NULL ? (size_t)(sep - value) : len;
         c.val = value + start;
         c.len = stop - start;

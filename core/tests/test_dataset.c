@@ -226,11 +226,21 @@ static void test_charset(void)
     CHECK(dk_dataset_set_string(item, 0x00081150 + 0, NULL, "1.2.3", (size_t)-1, &err) == DK_OK);
     CHECK(dk_dataset_set_string(item, 0x00104000, NULL, "Grüße", (size_t)-1, &err) == DK_OK);
     CHECK(string_is(plain, 0x00080005, "ISO_IR 192"));
-    /* another declared character set is not silently mislabelled */
+    /* another declared character set: text it can hold is kept (and written in it), text it
+     * cannot hold is refused where it is set, whichever of the two comes first */
     dk_dataset *latin = minimal();
     CHECK(dk_dataset_set_string(latin, 0x00080005, NULL, "ISO_IR 100", (size_t)-1, &err) == DK_OK);
-    CHECK(dk_dataset_set_string(latin, 0x00100010, NULL, "Müller", (size_t)-1, &err) == DK_EINVAL);
-    CHECK_MESSAGE(err, "ISO_IR 100");
+    CHECK(dk_dataset_set_string(latin, 0x00100010, NULL, "Müller", (size_t)-1, &err) == DK_OK);
+    CHECK(dk_dataset_set_string(latin, 0x00101000, NULL, "Жуков", (size_t)-1, &err) == DK_EINVAL);
+    CHECK_MESSAGE(err, "characters that SpecificCharacterSet 'ISO_IR 100' cannot hold");
+    dk_dataset *cyrillic = minimal();
+    CHECK(dk_dataset_set_string(cyrillic, 0x00100010, NULL, "Жуков", (size_t)-1, &err) == DK_OK);
+    CHECK(dk_dataset_set_string(cyrillic, 0x00080005, NULL, "ISO_IR 100", (size_t)-1, &err) == DK_EINVAL);
+    CHECK_MESSAGE(err, "PatientName (0010,0010)");
+    CHECK(dk_dataset_set_string(cyrillic, 0x00080005, NULL, "ISO 2022 IR 6\\ISO 2022 IR 87",
+                                (size_t)-1, &err) == DK_EINVAL);
+    CHECK_MESSAGE(err, "code extensions");
+    dk_dataset_free(cyrillic);
     dk_dataset_free(latin);
     dk_dataset_free(plain);
     dk_dataset_free(ds);

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "dicomkit/error.h"
+#include "dicomkit/vr.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -49,9 +50,10 @@ typedef struct dk_dict_entry {
 int dk_dict_find_keyword(const char *keyword, dk_dict_entry *out, dk_error *err);
 int dk_dict_find_tag(uint32_t tag, dk_dict_entry *out, dk_error *err);
 
-/* Call `fn` for every keyword of the dictionary (public tags; repeating groups once, with
- * their base tag). Stops early when `fn` returns non-zero. */
-int dk_dict_foreach(int (*fn)(const dk_dict_entry *entry, void *ud), void *ud, dk_error *err);
+/* Every public keyword of the dictionary (repeating groups once, with their base tag), sorted
+ * by keyword. The array is static: it lives as long as the process. *count gets its length.
+ * NULL only when the dictionary cannot be loaded (err says why). */
+const dk_dict_entry *dk_dict_entries(size_t *count, dk_error *err);
 
 /* ---- life cycle ---- */
 
@@ -70,22 +72,18 @@ int dk_dataset_check(const dk_dataset *ds, dk_error *err);
 
 /* ---- elements ---- */
 
-typedef enum dk_value_kind {
-    DK_KIND_STRING,   /* AE AS CS DA DS DT IS LO LT PN SH ST TM UC UI UR UT */
-    DK_KIND_INTEGER,  /* US SS UL SL SV UV, and AT (tags as numbers) */
-    DK_KIND_FLOAT,    /* FL FD */
-    DK_KIND_BYTES,    /* OB OW OD OF OL OV UN: raw little-endian bytes */
-    DK_KIND_SEQUENCE, /* SQ */
-    DK_KIND_ENCAPSULATED /* PixelData in fragments (compressed transfer syntax) */
-} dk_value_kind;
 
 typedef struct dk_element_info {
     uint32_t tag;
     char vr[3];
     dk_value_kind kind;
     size_t vm;          /* number of values; items for SQ; fragments for encapsulated */
-    size_t length;      /* value length in bytes as stored (without padding for strings) */
+    size_t length;      /* value length in bytes as stored (without padding for strings); 0 for
+                           a sequence (dcmtk would walk every item to compute it) */
     const char *keyword; /* static dictionary keyword, or NULL for an unknown/private tag */
+    int keyword_exact;   /* 1 when looking `keyword` up gives this very tag; 0 for the other
+                            groups of a repeating-group entry (6002,0010 is "OverlayRows" too)
+                            and for group lengths, which a keyword cannot name */
 } dk_element_info;
 
 /* Number of elements directly in `ds`. */
@@ -167,6 +165,10 @@ int dk_dataset_add_item(dk_dataset *ds, uint32_t tag, dk_dataset **item, dk_erro
  * Returns a NUL-terminated string owned by the caller (free with dk_free), or NULL. */
 char *dk_dataset_dump(dk_dataset *ds, dk_error *err);
 
+/* The DICOM JSON Model (PS3.18 F.2) of `ds`, compact, as a NUL-terminated string owned by the
+ * caller (free with dk_free), or NULL. See json.c for how each VR is written. */
+char *dk_dataset_json(dk_dataset *ds, dk_error *err);
+
 /* Free memory dicomkit handed to the caller. NULL is allowed. */
 void dk_free(void *p);
 
@@ -181,14 +183,61 @@ void dk_free(void *p);
  * `transfer_syntax`: NULL for the dataset's own (Explicit VR Little Endian for a new dataset,
  * the file's for one that was read), or a UID. Native data can be written as Explicit or Implicit
  * VR Little Endian; encapsulated pixel data only in its own transfer syntax.
- * The file is written to a temporary file in the same directory and renamed into place:
- * on any failure `path` is untouched and no temporary file is left. */
+ * Text is written in the dataset's SpecificCharacterSet (UTF-8 in memory, converted on the way
+ * out when the set is another single one).
+ * Where it goes: a new path or an existing regular file is written to a temporary file beside it
+ * and renamed into place, keeping the replaced file's permissions; on any failure `path` is
+ * untouched and no temporary file is left. A symbolic link is followed and its target replaced
+ * the same way (the link stays). A device, FIFO or socket is written directly, never replaced.
+ * Errors name the cause: DK_ENOSPC for a full disk or a file over `ulimit -f` (the process is
+ * not killed by SIGXFSZ or SIGPIPE: both are blocked for the calling thread while it writes),
+ * DK_EIO for other write failures, DK_ENOENT for a missing directory. */
 int dk_dataset_save(dk_dataset *ds, const char *path, const char *transfer_syntax, dk_error *err);
 
+/* Limits on what reading a file may cost, checked before dcmtk parses it (see scan.h): a
+ * field of 0 means its default. Each refusal is DK_ELIMIT with a message naming the limit. */
+typedef struct dk_read_limits {
+    uint64_t max_file_bytes;     /* the file's size; default 4 GiB */
+    uint64_t max_inflated_bytes; /* a deflated data set once inflated; default 512 MiB */
+    unsigned max_depth;          /* sequences inside sequences; default 64 */
+    uint64_t max_elements;       /* elements, items and fragments in all; default 10,000,000 */
+} dk_read_limits;
+
+#define DK_DEFAULT_MAX_FILE_BYTES ((uint64_t)4 << 30)
+#define DK_DEFAULT_MAX_INFLATED_BYTES ((uint64_t)512 << 20)
+#define DK_DEFAULT_MAX_DEPTH 64u
+#define DK_DEFAULT_MAX_ELEMENTS ((uint64_t)10000000)
+
 /* Read a Part 10 file, or a raw dataset without a meta header (transfer syntax detected).
- * Pixel data stays as stored (never decompressed). Returns a root, or NULL with `err`
- * (DK_ENOENT for a missing file, DK_EFORMAT when it is not DICOM). */
+ * Pixel data stays as stored (never decompressed). The file is read once; its bytes are
+ * walked (structure, lengths, the limits below) before dcmtk parses those same bytes, so a
+ * hostile file is refused with the offset and the rule before any recursion or allocation
+ * sized by it. Text is converted to UTF-8 (see dk_dataset_notes). Returns a root, or NULL with
+ * `err`: DK_ENOENT for a missing file, DK_EFORMAT when it is not DICOM or is malformed,
+ * DK_ELIMIT when it is over a limit. */
 dk_dataset *dk_dataset_read(const char *path, dk_error *err);
+
+/* The same, with limits on what reading may cost (NULL: the defaults). */
+dk_dataset *dk_dataset_read_limited(const char *path, const dk_read_limits *limits, dk_error *err);
+
+/* The same from bytes in memory (`name` names them in messages); the bytes are copied. */
+dk_dataset *dk_dataset_read_bytes(const void *data, size_t len, const char *name,
+                                  const dk_read_limits *limits, dk_error *err);
+
+/* What reading had to repair, one line each, or NULL when nothing: text whose bytes were not
+ * valid in the file's SpecificCharacterSet (read as U+FFFD), an unknown character set. Text is
+ * always valid UTF-8 after reading. Owned by the root, valid while it lives. */
+const char *dk_dataset_notes(const dk_dataset *ds);
+
+/* Write `ds` as a Part 10 stream to the open file descriptor `fd` (standard output, a pipe),
+ * as dk_dataset_save writes a file; `name` names it in messages. */
+int dk_dataset_write_fd(dk_dataset *ds, int fd, const char *name, const char *transfer_syntax,
+                        dk_error *err);
+
+/* SOP Class and transfer syntax of a file from its first bytes (the walk of dk_dataset_read
+ * stops after SOPClassUID), without reading the rest when it can. DK_EFORMAT when the file is
+ * not DICOM or has no SOPClassUID. */
+int dk_file_peek(const char *path, char sop_class[65], char transfer_syntax[65], dk_error *err);
 
 /* The transfer syntax UID of a root (from the file it was read from, or set by pixel import);
  * static string. */

@@ -30,7 +30,11 @@ typedef enum dk_status {
     DK_ETIMEOUT = -12,     /* connect, ACSE or DIMSE timeout */
     DK_EABORTED = -13,     /* the association was aborted or the connection dropped */
     DK_ENOCONTEXT = -14,   /* no accepted presentation context for an object */
-    DK_ENETWORK = -15      /* any other network failure (unknown host, unreachable) */
+    DK_ENETWORK = -15,     /* any other network failure (unknown host, unreachable) */
+    DK_ELIMIT = -16,       /* input over a limit (size, nesting depth, count): the message names
+                              the limit, and the caller may raise it */
+    DK_ESTATUS = -17,      /* the peer answered with a failure status */
+    DK_ENOSPC = -18        /* the disk (or the file size limit) is full */
 } dk_status;
 
 #define DK_ERROR_MESSAGE_MAX 512

@@ -28,6 +28,33 @@
 extern "C" {
 #endif
 
+/* What a value of an element is, as the dataset API gives and takes it. */
+typedef enum dk_value_kind {
+    DK_KIND_STRING,   /* AE AS CS DA DS DT IS LO LT PN SH ST TM UC UI UR UT */
+    DK_KIND_INTEGER,  /* US SS UL SL SV UV, and AT (tags as numbers) */
+    DK_KIND_FLOAT,    /* FL FD */
+    DK_KIND_BYTES,    /* OB OW OD OF OL OV UN: raw little-endian bytes */
+    DK_KIND_SEQUENCE, /* SQ */
+    DK_KIND_ENCAPSULATED /* PixelData in fragments (compressed transfer syntax); never a VR's kind */
+} dk_value_kind;
+
+/* The facts about one VR that the core, the Lua binding and the writers share (PS3.5 6.2 and
+ * 7.1.2). One table in vr.c holds them; nothing else keeps its own list of VRs. */
+typedef struct dk_vr_facts {
+    char name[3];          /* "PN" */
+    dk_value_kind kind;
+    unsigned value_size;   /* bytes per value of a binary VR (OB/UN 1, OW/US/SS 2, UL/SL/FL/OF/OL/AT
+                              4, FD/OD/SV/UV/OV 8); 0 for text and SQ */
+    int numeric_text;      /* IS and DS: numbers written as text */
+    int multi_valued;      /* text VRs whose values a backslash separates (all but LT ST UT UR) */
+    int short_length;      /* explicit VR encodes its length in 16 bits (at most 65534 bytes) */
+    int non_ascii;         /* may hold characters beyond ASCII (SH LO ST LT PN UC UT) */
+} dk_vr_facts;
+
+/* The facts of `vr` (two upper-case letters), or NULL when it is not a DICOM VR. The pointer is
+ * to static storage. */
+const dk_vr_facts *dk_vr_facts_of(const char *vr);
+
 /* Check a string value for VR `vr` (two upper-case letters, e.g. "DA").
  *
  * `value`/`len` is the whole element value (it need not be NUL-terminated; it

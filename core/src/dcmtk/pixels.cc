@@ -1,8 +1,17 @@
-// Pixel import: the JPEG decisions are made by the pure C layers (jpeg.c, jpeg_codec.c);
-// this file only builds dcmtk elements from their results and installs them all at once.
+// Pixel import: the JPEG decisions are made by the pure C layers (jpeg.c, jpeg_codec.c); this
+// file turns them into dcmtk elements and installs them all at once, so that a failure leaves
+// the dataset as it was. Three steps: decide (what the JPEG is and what becomes of it), stage
+// (the pixel data, decoded or passed through, and the attributes that describe it), install.
+//
+// The bytes of an image are held once: a JPEG file is read into one buffer that the pass-through
+// fragment then reads from (metadata stripped in place), and a decode writes into one buffer
+// that PixelData reads from. dcmtk takes such a value through its public stream factory
+// (DcmElement::createValueFromTempFile); a plain createUint8Array would zero-fill a second
+// buffer of the same size and cost a copy.
 
 #include "internal.hh"
 
+#include <dcmtk/dcmdata/dcistrmb.h>
 #include <dcmtk/dcmdata/dcpixel.h>
 #include <dcmtk/dcmdata/dcpixseq.h>
 #include <dcmtk/dcmdata/dcpxitem.h>
@@ -16,9 +25,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <memory>
-#include <new>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <vector>
 
 extern "C" {
@@ -32,24 +42,101 @@ using namespace dk;
 
 namespace {
 
+// ---------------------------------------------------------------------------
+// buffers dcmtk reads values from
+
+// A block of bytes shared by the elements (and their clones) that read from it.
+struct bytes_block {
+    std::shared_ptr<unsigned char> data;
+    size_t len = 0; // bytes in use
+    size_t cap = 0; // bytes allocated (one more than a value may need, for the pad byte)
+
+    static bytes_block allocate(size_t cap)
+    {
+        bytes_block b;
+        // not zero-filled: every byte in use is written before dcmtk reads it
+        b.data.reset(static_cast<unsigned char *>(malloc(cap ? cap : 1)), free);
+        if (!b.data)
+            throw std::bad_alloc();
+        b.cap = cap;
+        return b;
+    }
+};
+
+// A stream over a block that keeps the block alive while dcmtk reads.
+class block_stream : public DcmInputBufferStream {
+  public:
+    block_stream(const bytes_block &b, size_t offset, size_t len) : keep_(b.data)
+    {
+        setBuffer(b.data.get() + offset, (offile_off_t)len);
+        setEos();
+    }
+
+  private:
+    std::shared_ptr<unsigned char> keep_;
+};
+
+class block_factory : public DcmInputStreamFactory {
+  public:
+    block_factory(const bytes_block &b, size_t offset, size_t len)
+        : block_(b), offset_(offset), len_(len)
+    {
+    }
+    DcmInputStream *create() const override { return new block_stream(block_, offset_, len_); }
+    DcmInputStreamFactory *clone() const override { return new block_factory(*this); }
+    DcmInputStreamFactoryType ident() const override { return DFT_DcmInputTempFileStreamFactory; }
+
+  private:
+    bytes_block block_;
+    size_t offset_, len_;
+};
+
+size_t even_length(size_t n) { return n + (n & 1); }
+
+// Give `elem` the value block[0 .. len), padded to an even length with a zero byte.
+int adopt_value(DcmElement *elem, bytes_block &block, size_t len, const char *who, dk_error *err)
+{
+    size_t even = even_length(len);
+    if (even > 0xFFFFFFFEu)
+        return dk_error_set(err, DK_ELIMIT, "%s: %zu bytes of pixel data exceed the 4 GiB a DICOM "
+                            "element holds", who, len);
+    if (even != len)
+        block.data.get()[len] = 0; // block.cap > len: every block is allocated with room for it
+    block.len = even;
+    OFCondition cond = elem->createValueFromTempFile(new block_factory(block, 0, even), (Uint32)even,
+                                                     EBO_LittleEndian);
+    if (cond.bad())
+        return fail_condition(err, DK_EINTERNAL, who, cond);
+    return DK_OK;
+}
+
+// ---------------------------------------------------------------------------
+// staging
+
 // Elements built before anything is installed, so that a failure changes nothing.
 struct staged {
-    std::vector<DcmElement *> elements;
+    std::vector<std::unique_ptr<DcmElement>> elements;
     std::vector<DcmTagKey> removals;
-    ~staged()
+    void add(DcmElement *e) { elements.emplace_back(e); }
+    void install(dk_dataset *ds)
     {
-        for (DcmElement *e : elements)
-            delete e;
-    }
-    void add(DcmElement *e) { elements.push_back(e); }
-    void install(DcmItem *item)
-    {
-        for (const DcmTagKey &key : removals)
-            item->findAndDeleteElement(key);
-        for (DcmElement *&e : elements) {
-            item->insert(e, OFTrue);
-            e = NULL;
+        for (const DcmTagKey &key : removals) {
+            DcmElement *gone = find_element(ds, ((uint32_t)key.getGroup() << 16) | key.getElement());
+            if (gone != nullptr) {
+                retire_items(ds->root, gone);
+                touched(ds);
+                delete ds->item->remove(gone);
+            }
         }
+        for (std::unique_ptr<DcmElement> &e : elements) {
+            DcmElement *old = find_element(ds, ((uint32_t)e->getGTag() << 16) | e->getETag());
+            if (old != nullptr)
+                retire_items(ds->root, old);
+            touched(ds);
+            if (ds->item->insert(e.get(), OFTrue).good())
+                e.release();
+        }
+        touched(ds);
     }
 };
 
@@ -62,7 +149,7 @@ DcmElement *us_element(const DcmTagKey &key, Uint16 value)
 
 DcmElement *string_element(const DcmTagKey &key, DcmEVR vr, const char *value)
 {
-    DcmElement *e = NULL;
+    DcmElement *e = nullptr;
     DcmItem::newDicomElementWithVR(e, DcmTag(key, vr));
     e->putString(value);
     return e;
@@ -105,16 +192,7 @@ const char *icc_color_space(const unsigned char *icc, size_t len)
                 return n.term;
         }
     }
-    return NULL;
-}
-
-int check_dimensions(const char *who, int width, int height, dk_error *err)
-{
-    if (width > 65535 || height > 65535)
-        return dk_error_set(err, DK_EINVAL,
-                            "%s: %dx%d is larger than DICOM's Rows/Columns allow (65535)", who,
-                            width, height);
-    return DK_OK;
+    return nullptr;
 }
 
 void stage_lossy(staged &s, double ratio)
@@ -122,56 +200,259 @@ void stage_lossy(staged &s, double ratio)
     char buf[17];
     s.add(string_element(DCM_LossyImageCompression, EVR_CS, "01"));
     s.add(string_element(DCM_LossyImageCompressionMethod, EVR_CS, "ISO_10918_1"));
-    if (dk_vr_format_ds(ratio, buf, "LossyImageCompressionRatio", NULL) == DK_OK)
+    if (dk_vr_format_ds(ratio, buf, "LossyImageCompressionRatio", nullptr) == DK_OK)
         s.add(string_element(DCM_LossyImageCompressionRatio, EVR_DS, buf));
 }
 
-// dcmtk 3.6.7 keeps setLengthField() protected; naming it through a derived class yields a
-// member pointer we may call. Used to shrink a fragment whose buffer was filled in place
-// (the file was read straight into it and its metadata stripped there).
-struct length_access : DcmPixelItem {
-    static void set(DcmObject *obj, Uint32 len)
-    {
-        void (DcmObject::*setter)(Uint32) = &length_access::setLengthField;
-        (obj->*setter)(len);
-    }
+void stage_icc(staged &s, const std::vector<unsigned char> &icc, dk_pixel_report *report)
+{
+    if (icc.empty())
+        return;
+    DcmOtherByteOtherWord *e = new DcmOtherByteOtherWord(DcmTag(DCM_ICCProfile, EVR_OB));
+    e->putUint8Array(icc.data(), (unsigned long)icc.size());
+    s.add(e);
+    const char *space = icc_color_space(icc.data(), icc.size());
+    if (space != nullptr)
+        s.add(string_element(DCM_ColorSpace, EVR_CS, space));
+    report->icc_length = icc.size();
+}
+
+// ---------------------------------------------------------------------------
+// decide
+
+struct tj_buffer_free {
+    void operator()(unsigned char *p) const { dk_jpeg_free(p); }
 };
 
-size_t even_length(size_t n) { return n + (n & 1); }
+// What the JPEG is and what will become of it.
+struct jpeg_plan {
+    dk_jpeg_info info;
+    int orientation = 1;  // the transform that makes it upright, 1 for none
+    bool decode = false;
+    int columns = 0, rows = 0, samples = 0;
+    size_t native_len = 0; // bytes of the decoded image
+    std::vector<unsigned char> icc;
+    std::unique_ptr<unsigned char, tj_buffer_free> transformed; // a perfect transform's output
+    size_t transformed_len = 0;
+};
 
-// Open a non-empty regular file for reading; *size gets its length.
-int open_input(const char *path, FILE **file, size_t *size, dk_error *err)
+int decide(const unsigned char *jpeg, size_t len, const char *who, const dk_jpeg_options *opts,
+           jpeg_plan *plan, dk_pixel_report *report, dk_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        int e = errno;
-        return dk_error_set(err, e == ENOENT ? DK_ENOENT : DK_EIO, "%s: %s", path, strerror(e));
-    }
-    struct stat st;
-    int rc = DK_OK;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
-        rc = dk_error_set(err, DK_EIO, "%s: not a regular file", path);
-    else if (st.st_size == 0)
-        rc = dk_error_set(err, DK_EFORMAT, "%s: empty file", path);
-    else if ((unsigned long long)st.st_size > 0xFFFFFFF0ull)
-        rc = dk_error_set(err, DK_EINVAL, "%s: larger than a DICOM element can hold", path);
-    if (rc != DK_OK) {
-        fclose(f);
+    dk_jpeg_info &info = plan->info;
+    int rc = dk_jpeg_read_header(jpeg, len, who, opts->max_pixels, &info, err);
+    if (rc != DK_OK)
         return rc;
+    plan->orientation = opts->keep_orientation || info.exif_orientation < 2 ? 1 : info.exif_orientation;
+    report->orientation = info.exif_orientation;
+    report->has_exif = info.has_exif;
+    report->has_gps = info.has_gps;
+    report->source_bytes = len;
+
+    plan->decode = opts->decode != 0;
+    const char *obstacle = dk_jpeg_baseline_obstacle(&info);
+    if (!plan->decode && obstacle != nullptr)
+        return dk_error_set(err, DK_EUNSUPPORTED,
+                            "%s: JPEG Baseline cannot carry this JPEG as it is (%s); allow "
+                            "decoding (decode=true, --decode) to store native pixels",
+                            who, obstacle);
+    if (!plan->decode && info.colorspace == DK_JPEG_RGB && !opts->allow_rgb) {
+        plan->decode = true;
+        snprintf(report->reason, sizeof report->reason,
+                 "its components are RGB-coded, and this IOD allows JPEG Baseline only as "
+                 "YBR_FULL_422");
     }
-    *file = f;
-    *size = (size_t)st.st_size;
+    if (!plan->decode && plan->orientation > 1) {
+        unsigned char *out = nullptr;
+        dk_error terr;
+        rc = dk_jpeg_transform(jpeg, len, plan->orientation, opts->keep_markers, &out,
+                               &plan->transformed_len, who, &terr);
+        plan->transformed.reset(out);
+        if (rc == DK_OK) {
+            report->lossless_transform = 1;
+        } else if (rc == DK_EUNSUPPORTED) {
+            plan->decode = true;
+            snprintf(report->reason, sizeof report->reason,
+                     "EXIF orientation %d needs a rotation that is not lossless for a %dx%d "
+                     "image (partial MCU blocks)",
+                     plan->orientation, info.width, info.height);
+        } else {
+            if (err)
+                *err = terr;
+            return rc;
+        }
+    }
+    if (plan->decode) {
+        const char *cannot = dk_jpeg_decode_obstacle(&info);
+        if (cannot != nullptr)
+            return dk_error_set(err, DK_EUNSUPPORTED, "%s: cannot decode %s", who, cannot);
+        if (report->reason[0] == '\0')
+            snprintf(report->reason, sizeof report->reason, "%s",
+                     obstacle ? obstacle : "decoding was asked for");
+    }
+    dk_jpeg_upright_size(&info, plan->orientation, &plan->columns, &plan->rows);
+    if (plan->columns > 65535 || plan->rows > 65535)
+        return dk_error_set(err, DK_EINVAL,
+                            "%s: %dx%d is larger than DICOM's Rows/Columns allow (65535)", who,
+                            plan->columns, plan->rows);
+    plan->samples = info.colorspace == DK_JPEG_GRAY ? 1 : 3;
+    // in 64 bits: 65535 x 65535 x 3 does not fit 32, and PixelData must stay under 4 GiB
+    uint64_t native = (uint64_t)plan->rows * (uint64_t)plan->columns * (uint64_t)plan->samples;
+    if (plan->decode && native > 0xFFFFFFFEull)
+        return dk_error_set(err, DK_ELIMIT,
+                            "%s: %dx%d with %d samples decodes to %llu bytes, more than the 4 GiB "
+                            "a PixelData element holds",
+                            who, plan->columns, plan->rows, plan->samples,
+                            (unsigned long long)native);
+    plan->native_len = (size_t)native;
+    if (info.icc_length > 0) {
+        plan->icc.resize(info.icc_length);
+        if (dk_jpeg_copy_icc(jpeg, len, who, plan->icc.data(), plan->icc.size(), nullptr) != DK_OK)
+            plan->icc.clear();
+    }
     return DK_OK;
 }
 
-// Read exactly `size` bytes into buf and close the file.
-int read_all(FILE *f, const char *path, unsigned char *buf, size_t size, dk_error *err)
+// ---------------------------------------------------------------------------
+// stage the pixel data
+
+int stage_decoded(staged &s, const unsigned char *jpeg, size_t len, const jpeg_plan &plan,
+                  const char *who, dk_pixel_report *report, dk_error *err)
 {
-    size_t got = fread(buf, 1, size, f);
-    int failed = ferror(f);
-    fclose(f);
-    if (failed || got != size)
-        return dk_error_set(err, DK_EIO, "%s: read failed", path);
+    bytes_block pixels = bytes_block::allocate(plan.native_len + 1);
+    int rc = dk_jpeg_decode(jpeg, len, &plan.info, plan.orientation, pixels.data.get(),
+                            plan.native_len, who, err);
+    if (rc != DK_OK)
+        return rc;
+    std::unique_ptr<DcmPixelData> pd(new DcmPixelData(DcmTag(DCM_PixelData, EVR_OB)));
+    if ((rc = adopt_value(pd.get(), pixels, plan.native_len, who, err)) != DK_OK)
+        return rc;
+    s.add(pd.release());
+    report->stored_bytes = plan.native_len;
+    return DK_OK;
+}
+
+// `source` holds the JPEG as given (and may be changed: metadata is stripped in place).
+int stage_passthrough(staged &s, bytes_block &source, const jpeg_plan &plan, bool keep_markers,
+                      const char *who, dk_pixel_report *report, dk_error *err)
+{
+    // the frame to store: the lossless transform's output, or the source itself
+    bytes_block frame = source;
+    if (plan.transformed) {
+        frame = bytes_block::allocate(plan.transformed_len + 1);
+        memcpy(frame.data.get(), plan.transformed.get(), plan.transformed_len);
+        frame.len = plan.transformed_len;
+    }
+    size_t stored_len = frame.len;
+    if (keep_markers) {
+        if (report->lossless_transform)
+            dk_jpeg_set_exif_orientation(frame.data.get(), stored_len, 1); // upright now
+    } else {
+        int rc = dk_jpeg_strip_metadata(frame.data.get(), frame.len, who, frame.data.get(),
+                                        &stored_len, err);
+        if (rc != DK_OK)
+            return rc;
+        report->metadata_removed = stored_len < frame.len;
+    }
+    // one fragment after an empty Basic Offset Table, padded to an even length (PS3.5 A.4)
+    std::unique_ptr<DcmPixelSequence> seq(new DcmPixelSequence(DcmTag(DCM_PixelSequenceTag)));
+    seq->insert(new DcmPixelItem(DcmTag(DCM_Item, EVR_OB)));
+    std::unique_ptr<DcmPixelItem> fragment(new DcmPixelItem(DcmTag(DCM_Item, EVR_OB)));
+    int rc = adopt_value(fragment.get(), frame, stored_len, who, err);
+    if (rc != DK_OK)
+        return rc;
+    seq->insert(fragment.release());
+    std::unique_ptr<DcmPixelData> pd(new DcmPixelData(DcmTag(DCM_PixelData, EVR_OB)));
+    pd->putOriginalRepresentation(EXS_JPEGProcess1, nullptr, seq.release());
+    s.add(pd.release());
+    report->stored_bytes = stored_len;
+    return DK_OK;
+}
+
+// ---------------------------------------------------------------------------
+// the whole import
+
+int set_jpeg(dk_dataset *ds, bytes_block &source, const char *who, const dk_jpeg_options *opts,
+             dk_pixel_report *report, dk_error *err)
+{
+    dk_jpeg_options defaults;
+    memset(&defaults, 0, sizeof defaults);
+    if (opts == nullptr)
+        opts = &defaults;
+    jpeg_plan plan;
+    int rc = decide(source.data.get(), source.len, who, opts, &plan, report, err);
+    if (rc != DK_OK)
+        return rc;
+    staged s;
+    const char *photometric;
+    if (plan.decode) {
+        photometric = plan.samples == 1 ? "MONOCHROME2" : "RGB";
+        rc = stage_decoded(s, source.data.get(), source.len, plan, who, report, err);
+    } else {
+        photometric = plan.samples == 1                       ? "MONOCHROME2"
+                      : plan.info.colorspace == DK_JPEG_RGB ? "RGB"
+                                                            : "YBR_FULL_422";
+        rc = stage_passthrough(s, source, plan, opts->keep_markers != 0, who, report, err);
+    }
+    if (rc != DK_OK)
+        return rc;
+    stage_image_pixel(s, plan.rows, plan.columns, plan.samples, 8, photometric);
+    report->compression_ratio =
+        (double)plan.native_len / (double)(plan.decode ? source.len : report->stored_bytes);
+    stage_lossy(s, report->compression_ratio);
+    stage_icc(s, plan.icc, report);
+    s.install(ds);
+    ds->xfer = plan.decode ? EXS_LittleEndianExplicit : EXS_JPEGProcess1;
+
+    report->decoded = plan.decode;
+    report->rows = plan.rows;
+    report->columns = plan.columns;
+    report->samples = plan.samples;
+    snprintf(report->photometric, sizeof report->photometric, "%s", photometric);
+    report->orientation_applied = plan.orientation > 1;
+    if (!report->metadata_removed && !opts->keep_markers)
+        report->metadata_removed = plan.info.has_exif || plan.info.has_xmp || plan.info.has_iptc ||
+                                   plan.info.has_comment;
+    return DK_OK;
+}
+
+int check_root(dk_dataset *ds, const char *who, dk_error *err)
+{
+    if (ds == nullptr || ds->stale || ds->root != ds)
+        return dk_error_set(err, DK_EINVAL, "%s: pixels go into a root dataset", who);
+    return DK_OK;
+}
+
+// A whole input file into a new block (with a byte to spare for padding); the size is checked
+// against what an element can hold before anything is allocated.
+int read_block(const char *path, bytes_block *out, dk_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        return dk_error_set(err, e == ENOENT ? DK_ENOENT : DK_EIO, "%s: %s", path, strerror(e));
+    }
+    std::unique_ptr<int, void (*)(int *)> closer(&fd, [](int *f) { close(*f); });
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return dk_error_set(err, DK_EIO, "%s: not a regular file", path);
+    if (st.st_size == 0)
+        return dk_error_set(err, DK_EFORMAT, "%s: empty file", path);
+    if ((unsigned long long)st.st_size > 0xFFFFFFF0ull)
+        return dk_error_set(err, DK_ELIMIT, "%s: %lld bytes, larger than a DICOM element can hold",
+                            path, (long long)st.st_size);
+    *out = bytes_block::allocate((size_t)st.st_size + 1);
+    size_t got = 0, want = (size_t)st.st_size;
+    while (got < want) {
+        ssize_t n = read(fd, out->data.get() + got, want - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return dk_error_set(err, DK_EIO, "%s: read failed%s%s", path, n < 0 ? ": " : "",
+                                n < 0 ? strerror(errno) : " (the file got shorter)");
+        got += (size_t)n;
+    }
+    out->len = want;
     return DK_OK;
 }
 
@@ -181,280 +462,81 @@ extern "C" {
 
 int dk_read_file(const char *path, unsigned char **data, size_t *len, dk_error *err)
 {
-    *data = NULL;
+    *data = nullptr;
     *len = 0;
-    FILE *f = NULL;
-    size_t size = 0;
-    int rc = open_input(path, &f, &size, err);
-    if (rc != DK_OK)
-        return rc;
-    unsigned char *buf = (unsigned char *)malloc(size);
-    if (buf == NULL) {
-        fclose(f);
-        return dk_error_set(err, DK_ENOMEM, "%s: out of memory for %zu bytes", path, size);
-    }
-    if ((rc = read_all(f, path, buf, size, err)) != DK_OK) {
-        free(buf);
-        return rc;
-    }
-    *data = buf;
-    *len = size;
-    return DK_OK;
-}
-
-// `writable` is NULL or the same bytes as `jpeg` in a buffer we may change (then metadata is
-// stripped in place, one copy fewer).
-static int set_jpeg(dk_dataset *ds, const unsigned char *jpeg, unsigned char *writable, size_t len,
-                    DcmPixelItem *writable_item, const char *name, const dk_jpeg_options *opts,
-                    dk_pixel_report *report, dk_error *err)
-{
-    // `writable_item` (may be NULL) owns `writable`; it becomes the fragment when it can
-    std::unique_ptr<DcmPixelItem> reusable(writable_item);
-    unsigned char *transformed = NULL;
-    try {
-        const char *who = name ? name : "JPEG data";
-        dk_jpeg_options defaults;
-        memset(&defaults, 0, sizeof defaults);
-        if (opts == NULL)
-            opts = &defaults;
-        dk_pixel_report local;
-        if (report == NULL)
-            report = &local;
-        memset(report, 0, sizeof *report);
-        if (ds == NULL || ds->stale || ds->root != ds)
-            return dk_error_set(err, DK_EINVAL, "%s: pixels go into a root dataset", who);
-
-        dk_jpeg_info info;
-        int rc = dk_jpeg_read_header(jpeg, len, who, opts->max_pixels, &info, err);
+    return guarded(err, path, [&] {
+        bytes_block block;
+        int rc = read_block(path, &block, err);
         if (rc != DK_OK)
             return rc;
-        int orientation = opts->keep_orientation || info.exif_orientation < 2 ? 1
-                                                                               : info.exif_orientation;
-        report->orientation = info.exif_orientation;
-        report->has_exif = info.has_exif;
-        report->has_gps = info.has_gps;
-        report->source_bytes = len;
-
-        bool decode = opts->decode != 0;
-        const char *obstacle = dk_jpeg_baseline_obstacle(&info);
-        if (!decode && obstacle != NULL)
-            return dk_error_set(err, DK_EUNSUPPORTED,
-                                "%s: JPEG Baseline cannot carry this JPEG as it is (%s); "
-                                "allow decoding (decode=true, --decode) to store native pixels",
-                                who, obstacle);
-        if (!decode && info.colorspace == DK_JPEG_RGB && !opts->allow_rgb) {
-            decode = true;
-            snprintf(report->reason, sizeof report->reason,
-                     "its components are RGB-coded, and this IOD allows JPEG Baseline only as "
-                     "YBR_FULL_422");
-        }
-        const unsigned char *frame = jpeg;
-        size_t frame_len = len;
-        if (!decode && orientation > 1) {
-            size_t out_len = 0;
-            dk_error terr;
-            rc = dk_jpeg_transform(jpeg, len, orientation, opts->keep_markers, &transformed,
-                                   &out_len, who, &terr);
-            if (rc == DK_OK) {
-                frame = transformed;
-                frame_len = out_len;
-                report->lossless_transform = 1;
-            } else if (rc == DK_EUNSUPPORTED) {
-                decode = true;
-                snprintf(report->reason, sizeof report->reason,
-                         "EXIF orientation %d needs a rotation that is not lossless for a %dx%d "
-                         "image (partial MCU blocks)",
-                         orientation, info.width, info.height);
-            } else {
-                if (err)
-                    *err = terr;
-                return rc;
-            }
-        }
-        if (decode) {
-            const char *cannot = dk_jpeg_decode_obstacle(&info);
-            if (cannot != NULL) {
-                dk_jpeg_free(transformed);
-                return dk_error_set(err, DK_EUNSUPPORTED, "%s: cannot decode %s", who, cannot);
-            }
-            if (report->reason[0] == '\0')
-                snprintf(report->reason, sizeof report->reason, "%s",
-                         obstacle ? obstacle : "decoding was asked for");
-        }
-
-        int columns, rows;
-        dk_jpeg_upright_size(&info, orientation, &columns, &rows);
-        if ((rc = check_dimensions(who, columns, rows, err)) != DK_OK) {
-            dk_jpeg_free(transformed);
-            return rc;
-        }
-        int samples = info.colorspace == DK_JPEG_GRAY ? 1 : 3;
-        size_t native_len = (size_t)rows * (size_t)columns * (size_t)samples;
-
-        std::vector<unsigned char> icc(info.icc_length);
-        if (info.icc_length > 0 &&
-            dk_jpeg_copy_icc(jpeg, len, who, icc.data(), icc.size(), NULL) != DK_OK)
-            icc.clear();
-
-        staged s;
-        const char *photometric;
-        if (decode) {
-            photometric = samples == 1 ? "MONOCHROME2" : "RGB";
-            DcmPixelData *pd = new DcmPixelData(DcmTag(DCM_PixelData, EVR_OB));
-            s.add(pd);
-            Uint8 *pixels = NULL;
-            if (pd->createUint8Array((Uint32)native_len, pixels).bad() || pixels == NULL)
-                return dk_error_set(err, DK_ENOMEM, "%s: out of memory for %zu bytes of pixels",
-                                    who, native_len);
-            rc = dk_jpeg_decode(jpeg, len, &info, orientation, pixels, native_len, who, err);
-            if (rc != DK_OK) {
-                dk_jpeg_free(transformed);
-                return rc;
-            }
-            report->stored_bytes = native_len;
-        } else {
-            photometric = samples == 1                        ? "MONOCHROME2"
-                          : info.colorspace == DK_JPEG_RGB ? "RGB"
-                                                           : "YBR_FULL_422";
-            // Work in a buffer we may write: the transform's output, the caller's writable
-            // copy, or (for borrowed bytes) one scratch copy.
-            std::vector<unsigned char> scratch;
-            unsigned char *target = transformed ? transformed : (frame == jpeg ? writable : NULL);
-            if (target == NULL) {
-                scratch.resize(frame_len);
-                target = scratch.data();
-                if (opts->keep_markers)
-                    memcpy(target, frame, frame_len);
-            }
-            size_t stored_len = frame_len;
-            if (opts->keep_markers) {
-                if (report->lossless_transform)
-                    dk_jpeg_set_exif_orientation(target, stored_len, 1); // upright now
-            } else {
-                rc = dk_jpeg_strip_metadata(frame, frame_len, who, target, &stored_len, err);
-                if (rc != DK_OK) {
-                    dk_jpeg_free(transformed);
-                    return rc;
-                }
-                report->metadata_removed = stored_len < frame_len;
-            }
-            // one fragment after an empty Basic Offset Table, padded to an even length (PS3.5 A.4)
-            DcmPixelSequence *seq = new DcmPixelSequence(DcmTag(DCM_PixelSequenceTag));
-            std::unique_ptr<DcmPixelSequence> seq_owner(seq);
-            seq->insert(new DcmPixelItem(DcmTag(DCM_Item, EVR_OB)));
-            size_t even = even_length(stored_len);
-            if (reusable && target == writable) {
-                // the bytes are already in the fragment's own buffer (sized for the whole file)
-                if (even != stored_len)
-                    writable[stored_len] = 0;
-                length_access::set(reusable.get(), (Uint32)even);
-                seq->insert(reusable.release());
-            } else {
-                DcmPixelItem *fragment = new DcmPixelItem(DcmTag(DCM_Item, EVR_OB));
-                seq->insert(fragment);
-                Uint8 *bytes = NULL;
-                if (fragment->createUint8Array((Uint32)even, bytes).bad() || bytes == NULL) {
-                    dk_jpeg_free(transformed);
-                    return dk_error_set(err, DK_ENOMEM, "%s: out of memory for %zu bytes", who, even);
-                }
-                memcpy(bytes, target, stored_len);
-                if (even != stored_len)
-                    bytes[stored_len] = 0;
-            }
-            DcmPixelData *pd = new DcmPixelData(DcmTag(DCM_PixelData, EVR_OB));
-            s.add(pd);
-            pd->putOriginalRepresentation(EXS_JPEGProcess1, NULL, seq_owner.release());
-            report->stored_bytes = stored_len;
-        }
-        dk_jpeg_free(transformed);
-        transformed = NULL;
-
-        stage_image_pixel(s, rows, columns, samples, 8, photometric);
-        report->compression_ratio = (double)native_len / (double)(decode ? len : report->stored_bytes);
-        stage_lossy(s, report->compression_ratio);
-        if (!icc.empty()) {
-            DcmOtherByteOtherWord *e = new DcmOtherByteOtherWord(DcmTag(DCM_ICCProfile, EVR_OB));
-            e->putUint8Array(icc.data(), (unsigned long)icc.size());
-            s.add(e);
-            const char *space = icc_color_space(icc.data(), icc.size());
-            if (space != NULL)
-                s.add(string_element(DCM_ColorSpace, EVR_CS, space));
-            report->icc_length = icc.size();
-        }
-        s.install(ds->item);
-        ds->xfer = decode ? EXS_LittleEndianExplicit : EXS_JPEGProcess1;
-
-        report->decoded = decode;
-        report->rows = rows;
-        report->columns = columns;
-        report->samples = samples;
-        snprintf(report->photometric, sizeof report->photometric, "%s", photometric);
-        report->orientation_applied = orientation > 1;
-        if (!report->metadata_removed && !opts->keep_markers)
-            report->metadata_removed = info.has_exif || info.has_xmp || info.has_iptc ||
-                                       info.has_comment;
-        return DK_OK;
-    } catch (const std::bad_alloc &) {
-        dk_jpeg_free(transformed);
-        return dk_error_set(err, DK_ENOMEM, "%s: out of memory", name ? name : "JPEG data");
-    } catch (...) {
-        dk_jpeg_free(transformed);
-        return dk_error_set(err, DK_EINTERNAL, "%s: unexpected failure inside dcmtk",
-                            name ? name : "JPEG data");
-    }
+        unsigned char *copy = static_cast<unsigned char *>(malloc(block.len ? block.len : 1));
+        if (copy == nullptr)
+            return dk_error_set(err, DK_ENOMEM, "%s: out of memory for %zu bytes", path, block.len);
+        memcpy(copy, block.data.get(), block.len);
+        *data = copy;
+        *len = block.len;
+        return (int)DK_OK;
+    });
 }
 
 int dk_dataset_set_jpeg(dk_dataset *ds, const unsigned char *jpeg, size_t len, const char *name,
                         const dk_jpeg_options *opts, dk_pixel_report *report, dk_error *err)
 {
-    return set_jpeg(ds, jpeg, NULL, len, NULL, name, opts, report, err);
+    const char *who = name ? name : "JPEG data";
+    dk_pixel_report local;
+    if (report == nullptr)
+        report = &local;
+    memset(report, 0, sizeof *report);
+    return guarded(err, who, [&] {
+        int rc = check_root(ds, who, err);
+        if (rc != DK_OK)
+            return rc;
+        if (len > 0xFFFFFFF0u)
+            return dk_error_set(err, DK_ELIMIT, "%s: %zu bytes, larger than a DICOM element can hold",
+                                who, len);
+        // the caller's bytes are borrowed: the stored fragment needs a block of its own
+        bytes_block source = bytes_block::allocate(len + 1);
+        if (len > 0)
+            memcpy(source.data.get(), jpeg, len);
+        source.len = len;
+        return set_jpeg(ds, source, who, opts, report, err);
+    });
 }
 
 int dk_dataset_set_jpeg_file(dk_dataset *ds, const char *path, const dk_jpeg_options *opts,
                              dk_pixel_report *report, dk_error *err)
 {
-    // Read the file straight into what will be the pixel data fragment: pass-through then
-    // strips the metadata in place and copies nothing.
-    try {
-        FILE *f = NULL;
-        size_t len = 0;
-        int rc = open_input(path, &f, &len, err);
+    dk_pixel_report local;
+    if (report == nullptr)
+        report = &local;
+    memset(report, 0, sizeof *report);
+    return guarded(err, path ? path : "JPEG file", [&] {
+        int rc = check_root(ds, path, err);
         if (rc != DK_OK)
             return rc;
-        DcmPixelItem *item = new DcmPixelItem(DcmTag(DCM_Item, EVR_OB));
-        Uint8 *buf = NULL;
-        if (item->createUint8Array((Uint32)even_length(len), buf).bad() || buf == NULL) {
-            delete item;
-            fclose(f);
-            return dk_error_set(err, DK_ENOMEM, "%s: out of memory for %zu bytes", path, len);
-        }
-        if ((rc = read_all(f, path, buf, len, err)) != DK_OK) {
-            delete item;
+        bytes_block source;
+        if ((rc = read_block(path, &source, err)) != DK_OK)
             return rc;
-        }
-        return set_jpeg(ds, buf, buf, len, item, path, opts, report, err);
-    } catch (const std::bad_alloc &) {
-        return dk_error_set(err, DK_ENOMEM, "%s: out of memory", path);
-    } catch (...) {
-        return dk_error_set(err, DK_EINTERNAL, "%s: unexpected failure inside dcmtk", path);
-    }
+        return set_jpeg(ds, source, path, opts, report, err);
+    });
 }
 
 int dk_dataset_set_native_pixels(dk_dataset *ds, int rows, int columns, int samples, int bits,
                                  const char *photometric, const void *data, size_t len,
                                  dk_error *err)
 {
-    try {
-        if (ds == NULL || ds->stale || ds->root != ds)
-            return dk_error_set(err, DK_EINVAL, "pixels go into a root dataset");
+    return guarded(err, "pixels", [&] {
+        int rc = check_root(ds, "pixels", err);
+        if (rc != DK_OK)
+            return rc;
         if (rows < 1 || columns < 1 || rows > 65535 || columns > 65535)
-            return dk_error_set(err, DK_EINVAL, "pixels: rows and columns must be 1..65535, got %dx%d",
-                                rows, columns);
+            return dk_error_set(err, DK_EINVAL,
+                                "pixels: rows and columns must be 1..65535, got %dx%d", rows, columns);
         if (samples != 1 && samples != 3)
             return dk_error_set(err, DK_EINVAL, "pixels: samples must be 1 or 3, got %d", samples);
         if (bits != 8 && bits != 16)
             return dk_error_set(err, DK_EINVAL, "pixels: bits must be 8 or 16, got %d", bits);
-        if (photometric == NULL)
+        if (photometric == nullptr)
             photometric = samples == 1 ? "MONOCHROME2" : "RGB";
         bool grey = !strcmp(photometric, "MONOCHROME2") || !strcmp(photometric, "MONOCHROME1");
         bool colour = !strcmp(photometric, "RGB") || !strcmp(photometric, "YBR_FULL");
@@ -463,35 +545,30 @@ int dk_dataset_set_native_pixels(dk_dataset *ds, int rows, int columns, int samp
                                 "pixels: photometric '%s' does not fit %d sample%s per pixel "
                                 "(1: MONOCHROME1 or MONOCHROME2; 3: RGB or YBR_FULL)",
                                 photometric, samples, samples == 1 ? "" : "s");
-        size_t need = (size_t)rows * (size_t)columns * (size_t)samples * (size_t)(bits / 8);
+        // rows, columns, samples and bits are bounded above, so this cannot overflow 64 bits
+        uint64_t need = (uint64_t)rows * (uint64_t)columns * (uint64_t)samples * (uint64_t)(bits / 8);
+        if (need > 0xFFFFFFFEull)
+            return dk_error_set(err, DK_ELIMIT, "pixels: %dx%d with %d samples of %d bits take "
+                                "%llu bytes, more than the 4 GiB a PixelData element holds",
+                                rows, columns, samples, bits, (unsigned long long)need);
         if (len != need)
             return dk_error_set(err, DK_EINVAL,
                                 "pixels: data has %zu bytes, %dx%d with %d sample%s of %d bits "
-                                "needs %zu",
-                                len, rows, columns, samples, samples == 1 ? "" : "s", bits, need);
+                                "needs %llu",
+                                len, rows, columns, samples, samples == 1 ? "" : "s", bits,
+                                (unsigned long long)need);
         staged s;
-        DcmPixelData *pd = new DcmPixelData(DcmTag(DCM_PixelData, bits == 8 ? EVR_OB : EVR_OW));
-        s.add(pd);
-        OFCondition cond;
-        if (bits == 8) {
-            cond = pd->putUint8Array(static_cast<const Uint8 *>(data), (unsigned long)len);
-        } else {
-            Uint16 *words = NULL;
-            cond = pd->createUint16Array((Uint32)(len / 2), words);
-            if (cond.good())
-                memcpy(words, data, len);
-        }
-        if (cond.bad())
-            return fail_condition(err, DK_EINTERNAL, "PixelData", cond);
+        bytes_block pixels = bytes_block::allocate(len + 1);
+        memcpy(pixels.data.get(), data, len);
+        std::unique_ptr<DcmPixelData> pd(new DcmPixelData(DcmTag(DCM_PixelData, bits == 8 ? EVR_OB : EVR_OW)));
+        if ((rc = adopt_value(pd.get(), pixels, len, "PixelData", err)) != DK_OK)
+            return rc;
+        s.add(pd.release());
         stage_image_pixel(s, rows, columns, samples, bits, photometric);
-        s.install(ds->item);
+        s.install(ds);
         ds->xfer = EXS_LittleEndianExplicit;
-        return DK_OK;
-    } catch (const std::bad_alloc &) {
-        return dk_error_set(err, DK_ENOMEM, "pixels: out of memory");
-    } catch (...) {
-        return dk_error_set(err, DK_EINTERNAL, "pixels: unexpected failure inside dcmtk");
-    }
+        return (int)DK_OK;
+    });
 }
 
 } // extern "C"

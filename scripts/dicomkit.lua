@@ -1,0 +1,5 @@
+#!/usr/bin/env lua5.4
+-- The `dicomkit` command: a REPL, a script runner and subcommands (lua/dicomkit/cli.lua).
+-- LuaRocks installs it with a wrapper of its own that finds the module; the build tree's
+-- build/dicomkit puts the staged module first on Lua's paths.
+os.exit(require("dicomkit.cli").main(arg))
