@@ -10,6 +10,7 @@ usage: dicomkit                          the REPL (dk is loaded)
 
 commands:
   create      make a DICOM object from a template and a JPEG (or raw pixels)
+              (dicomkit COMMAND --help for each; help(x) in the REPL for the Lua API)
   dump        print files as text, or as DICOM JSON (--json)
   validate    check files against their IOD (dicomkit's tables and dciodvfy)
   echo        C-ECHO a peer: dicomkit echo AET@HOST:PORT
@@ -18,10 +19,13 @@ commands:
   uid         print new UIDs
   version     print the versions of dicomkit, dcmtk, libjpeg-turbo and Lua]]
 
+local util = require "dicomkit.util"
+
 local function dk() return require "dicomkit" end
 
 local function say(...) io.stdout:write(...) end
-local function complain(...) io.stderr:write("dicomkit: ", ...) io.stderr:write("\n") end
+local function complain(message) io.stderr:write("dicomkit: ", tostring(message), "\n") end
+local function warn(message) io.stderr:write("dicomkit: warning: ", tostring(message), "\n") end
 
 --- A usage error: exit status 2.
 local UsageError = {}
@@ -82,15 +86,18 @@ commands.uid = {
 commands.templates = {
   description = "List the templates: site ones (DICOMKIT_TEMPLATES) first, then bundled.",
   run = function(args)
-    parse(parser_for("templates", commands.templates.description), args)
+    local p = parser_for("templates", commands.templates.description)
+    p:flag("-v --verbose", "Each template's options and modules too.")
+    local a = parse(p, args)
     local failed = 0
     for _, t in ipairs(dk().templates()) do
       local ok, tpl = pcall(dk().template, t.name)
       if ok then
         say(("%-20s %-8s %-28s %s\n"):format(t.name, t.source, tpl.iod or "?", tpl.sop_class))
+        if a.verbose then say(require("dicomkit.help").template(tpl), "\n\n") end
       else
         failed = failed + 1
-        say(("%-20s %-8s (broken: %s)\n"):format(t.name, t.source, tostring(tpl)))
+        say(("%-20s %-8s (broken: %s)\n"):format(t.name, t.source, util.without_position(tpl)))
       end
     end
     return failed == 0 and 0 or 1
@@ -114,13 +121,13 @@ commands.create = {
   run = function(args)
     local p = parser_for("create", commands.create.description)
     p:argument("template", "Template name (dicomkit templates lists them).")
-    p:option("--jpeg", "The JPEG to import.")
-    p:option("--raw", "Raw pixels file instead of a JPEG (needs --rows, --columns).")
-    p:option("--rows", "Rows of --raw pixels."):convert(tonumber)
-    p:option("--columns", "Columns of --raw pixels."):convert(tonumber)
-    p:option("--samples", "Samples per pixel of --raw pixels (1 or 3).", "1"):convert(tonumber)
-    p:option("--bits", "Bits per sample of --raw pixels (8 or 16).", "8"):convert(tonumber)
-    p:option("-o --out", "Where to write the object."):count(1)
+    p:option("--jpeg", "The JPEG to import."):count("0-1")
+    p:option("--raw", "Raw pixels file instead of a JPEG (needs --rows, --columns)."):count("0-1")
+    p:option("--rows", "Rows of --raw pixels."):convert(math.tointeger)
+    p:option("--columns", "Columns of --raw pixels."):convert(math.tointeger)
+    p:option("--samples", "Samples per pixel of --raw pixels (1 or 3).", "1"):convert(math.tointeger)
+    p:option("--bits", "Bits per sample of --raw pixels (8 or 16).", "8"):convert(math.tointeger)
+    p:option("-o --out", "Where to write the object ('-' for standard output)."):count(1)
     p:option("--set", "Set an attribute: Keyword=Value (repeatable; '\\' separates values)."):count("*")
     p:flag("--decode", "Decode the JPEG to native pixels.")
     p:flag("--keep-markers", "Keep the photo's metadata (EXIF, GPS, XMP, comments).")
@@ -131,7 +138,7 @@ commands.create = {
     if (a.jpeg == nil) == (a.raw == nil) then usage_error("give exactly one of --jpeg and --raw", usage) end
     if a.raw and (not a.rows or not a.columns) then usage_error("--raw needs --rows and --columns", usage) end
     local ok, tpl = pcall(dk().template, a.template)
-    if not ok then usage_error((tostring(tpl):gsub("^.-:%d+: ", "")), usage) end
+    if not ok then usage_error(util.without_position(tpl), usage) end
     local params = parse_sets(a.set, usage)
     if a.jpeg then
       params.jpeg = a.jpeg
@@ -145,43 +152,76 @@ commands.create = {
     params.decode = a.decode or nil
     params.keep_markers = a.keep_markers or nil
     params.orientation = a.keep_orientation and "keep" or nil
-    local made, ds, report, code = pcall(tpl, params)
-    if not made then complain(tostring(ds):gsub("^.-:%d+: ", "")) return 1 end
+    local made, ds, report = pcall(tpl, params)
+    if not made then usage_error(util.without_position(ds), usage) end
     if not ds then complain(report) return 1 end
-    local saved, err = ds:save(a.out, a.implicit and { transfer_syntax = "implicit" } or nil)
-    if not saved then complain(err) return 1 end
+    local out = a.out == "-" and io.stdout or a.out
+    local saved, err = ds:save(out, a.implicit and { transfer_syntax = "implicit" } or nil)
+    if not saved then
+      ds:close()
+      complain(err)
+      return 1
+    end
     if not a.quiet then
       local how = report.mode == "decoded" and ("decoded (" .. (report.reason or "") .. ")")
         or report.mode
-      say(("%s: %s, %dx%d %s, %s\n"):format(a.out, tpl.iod or tpl.name, report.columns or ds.Columns,
-        report.rows or ds.Rows, report.photometric or ds.PhotometricInterpretation, how))
+      -- on standard output goes the object itself: the summary then goes to standard error
+      local to = a.out == "-" and io.stderr or io.stdout
+      to:write(("%s: %s, %dx%d %s, %s\n"):format(a.out, tpl.iod or tpl.name, report.columns,
+        report.rows, report.photometric, how))
     end
     ds:close()
     return 0
   end,
 }
 
+-- --limit NAME=N options (dk.read's limits)
+local function limit_option(p)
+  p:option("--limit", "A read limit: max_file_bytes, max_inflated_bytes, max_depth or "
+    .. "max_elements = N (repeatable)."):count("*")
+end
+
+local LIMITS = { max_file_bytes = true, max_inflated_bytes = true, max_depth = true, max_elements = true }
+
+local function parse_limits(list, usage)
+  local limits = {}
+  for _, item in ipairs(list or {}) do
+    local k, v = item:match("^([%w_]+)=(%d+)$")
+    if not k or not LIMITS[k] then
+      usage_error(("--limit needs NAME=N with NAME one of max_file_bytes, max_inflated_bytes, "
+        .. "max_depth, max_elements; got '%s'"):format(item), usage)
+    end
+    limits[k] = math.tointeger(tonumber(v))
+  end
+  return limits
+end
+
 commands.dump = {
   description = "Print DICOM files as text, or as DICOM JSON (PS3.18 F.2).",
   run = function(args)
     local p = parser_for("dump", commands.dump.description)
     p:argument("files", "DICOM files."):args("+")
-    p:flag("--json", "DICOM JSON model instead of text.")
-    local a = parse(p, args)
+    p:flag("--json", "DICOM JSON model instead of text (an array for several files).")
+    limit_option(p)
+    local a, usage = parse(p, args)
+    local limits = parse_limits(a.limit, usage)
     local status = 0
     local json_out = {}
     for _, path in ipairs(a.files) do
-      local ds, err = dk().read(path)
+      local ds, notes = dk().read(path, limits)
       if not ds then
-        complain(err)
+        complain(notes)
         status = 1
-      elseif a.json then
-        json_out[#json_out + 1] = require("dicomkit.json").encode(ds)
       else
-        if #a.files > 1 then say("# ", path, "\n") end
-        say(tostring(ds))
+        for line in (notes or ""):gmatch("[^\n]+") do warn(line) end
+        if a.json then
+          json_out[#json_out + 1] = ds:json()
+        else
+          if #a.files > 1 then say("# ", path, "\n") end
+          say(tostring(ds))
+        end
+        ds:close()
       end
-      if ds then ds:close() end
     end
     if a.json and #json_out > 0 then
       say(#a.files == 1 and json_out[1] or ("[" .. table.concat(json_out, ",") .. "]"), "\n")
@@ -191,47 +231,64 @@ commands.dump = {
 }
 
 commands.validate = {
-  description = "Check DICOM files against their IOD: dicomkit's module tables, then dciodvfy.",
+  description = "Check DICOM files against their IOD: dicomkit's tables and pixel checks, then dciodvfy.",
   run = function(args)
     local p = parser_for("validate", commands.validate.description)
     p:argument("files", "DICOM files."):args("+")
-    p:flag("--no-dciodvfy", "Only dicomkit's own check, even where dciodvfy is installed.")
-    local a = parse(p, args)
+    p:flag("--no-dciodvfy", "Only dicomkit's own checks, even where dciodvfy is installed.")
+    limit_option(p)
+    local a, usage = parse(p, args)
+    local limits = parse_limits(a.limit, usage)
     local validate = require "dicomkit.validate"
     local status = 0
+    local dciodvfy_missing = false
     for _, path in ipairs(a.files) do
-      local problems, err = validate.file(path, { dciodvfy = not a.no_dciodvfy })
-      if not problems then
-        complain(err)
+      local findings, how = validate.file(path, { dciodvfy = not a.no_dciodvfy, limits = limits })
+      if not findings then
+        complain(how)
         status = 1
-      elseif #problems == 0 then
-        say(path, ": ok\n")
       else
-        status = 1
-        for _, problem in ipairs(problems) do say(path, ": ", problem, "\n") end
+        local errors, warnings = 0, 0
+        for _, f in ipairs(findings) do
+          if f.severity == "error" then errors = errors + 1 else warnings = warnings + 1 end
+          local source = f.source == "dciodvfy" and "dciodvfy: " or ""
+          say(("%s: %s: %s%s\n"):format(path, f.severity, source, f.message))
+        end
+        if errors > 0 then status = 1 end
+        dciodvfy_missing = dciodvfy_missing or how.dciodvfy == "not found"
+        local checked = how.dciodvfy == "ran" and "dicomkit's tables and dciodvfy"
+          or "dicomkit's tables only"
+        say(("%s: %s (%d error%s, %d warning%s; checked by %s)\n"):format(path,
+          errors == 0 and "ok" or "FAILED", errors, errors == 1 and "" or "s", warnings,
+          warnings == 1 and "" or "s", checked))
       end
+    end
+    if dciodvfy_missing then
+      warn("dciodvfy was not found (Debian package dicom3tools): only dicomkit's own checks ran")
     end
     return status
   end,
 }
 
--- "AET@HOST:PORT" (AE title and host may be left out: ANY-SCP, 127.0.0.1)
+-- "AET@HOST:PORT", "AET@[IPv6]:PORT": the called AE title is required (PACS check it; a
+-- default would send to a title the peer does not answer to, or to the wrong one)
 local function parse_peer(text, usage)
   local ae, rest = text:match("^(.-)@(.+)$")
-  rest = rest or text
+  if not ae or ae == "" then
+    usage_error(("peer must be AET@HOST:PORT with the peer's AE title, got '%s'"):format(text), usage)
+  end
   local host, port = rest:match("^%[(.+)%]:(%d+)$")
-  if not host then host, port = rest:match("^(.-):(%d+)$") end
-  if not port then
-    usage_error(("peer must be AET@HOST:PORT, got '%s'"):format(text), usage)
+  if not host then host, port = rest:match("^([^:]+):(%d+)$") end
+  if not port or host == "" then
+    usage_error(("peer must be AET@HOST:PORT (IPv6: AET@[ADDRESS]:PORT), got '%s'"):format(text), usage)
   end
-  port = tonumber(port)
-  if port < 1 or port > 65535 then usage_error(("port %d is not 1..65535"):format(port), usage) end
-  if ae == "" then ae = nil end
-  if ae then
-    local ok, err = pcall(dk().check_ae, ae, "called AE title")
-    if not ok then usage_error((tostring(err):gsub("^.-:%d+: ", "")), usage) end
+  port = math.tointeger(tonumber(port))
+  if not port or port < 1 or port > 65535 then
+    usage_error(("port %s is not 1..65535"):format(tostring(port)), usage)
   end
-  return { called_ae = ae, host = host ~= "" and host or "127.0.0.1", port = port }
+  local ok, err = pcall(dk().check_ae, ae, "called AE title")
+  if not ok then usage_error(util.without_position(err), usage) end
+  return { called_ae = ae, host = host, port = port }
 end
 
 local function network_options(p)
@@ -243,7 +300,7 @@ end
 local function connect_params(a, usage)
   local peer = parse_peer(a.peer, usage)
   local ok, err = pcall(dk().check_ae, a.calling_ae, "calling AE title")
-  if not ok then usage_error((tostring(err):gsub("^.-:%d+: ", "")), usage) end
+  if not ok then usage_error(util.without_position(err), usage) end
   if not a.timeout or a.timeout <= 0 then usage_error("--timeout must be a positive number", usage) end
   peer.calling_ae = a.calling_ae
   peer.timeout = math.ceil(a.timeout)
@@ -263,17 +320,19 @@ commands.echo = {
     local ok, eerr = assoc:echo()
     if not ok then complain(eerr) assoc:abort() return 1 end
     assoc:release()
-    say(("%s@%s:%d answered C-ECHO\n"):format(params.called_ae or "ANY-SCP", params.host, params.port))
+    say(("%s@%s:%d answered C-ECHO\n"):format(params.called_ae, params.host, params.port))
     return 0
   end,
 }
 
--- every regular file below `path` (or `path` itself), sorted
-local function expand(path)
-  local p = io.popen("find " .. ("'" .. path:gsub("'", "'\\''") .. "'") .. " -type f 2>/dev/null | sort")
-  local files = {}
-  for line in p:lines() do files[#files + 1] = line end
-  p:close()
+-- every regular file below `path` (or `path` itself), sorted; nothing when it is neither
+local function expand(path, files)
+  local kind = dk()._file_type(path)
+  if kind == "file" then
+    files[#files + 1] = path
+  elseif kind == "directory" then
+    for _, name in ipairs(dk()._dir(path) or {}) do expand(path .. "/" .. name, files) end
+  end
   return files
 end
 
@@ -291,7 +350,7 @@ commands.send = {
     local params = connect_params(a, usage)
     local files = {}
     for _, path in ipairs(a.paths) do
-      local found = expand(path)
+      local found = expand(path, {})
       if #found == 0 then files[#files + 1] = path end -- reported as not sent, with the reason
       for _, f in ipairs(found) do files[#files + 1] = f end
     end
@@ -342,6 +401,7 @@ end
 
 local function script_env()
   _G.dk = dk()
+  _G.help = require("dicomkit.help").print
   return _G
 end
 

@@ -1,11 +1,11 @@
 --- dicomkit: turn ordinary images into DICOM objects and send them to a PACS.
 -- `local dk = require "dicomkit"`. The C binding is dicomkit.core; this facade adds the
--- pure-Lua parts.
+-- pure-Lua parts. Internal modules require dicomkit.core, never this facade.
 local core = require "dicomkit.core"
 
 local dk = {}
 for name, value in pairs(core) do
-  dk[name] = value
+  if name:sub(1, 1) ~= "_" or name:match("^_%u") then dk[name] = value end
 end
 
 local template = require "dicomkit.template"
@@ -19,6 +19,9 @@ dk.templates = template.list
 --- dk.send(objects, opts) -> results, summary: many objects over one association.
 dk.send = require("dicomkit.send").send
 
+--- dk.validate(ds) -> findings: what dicomkit's IOD tables and pixel checks find wrong.
+dk.validate = require("dicomkit.validate").dataset
+
 --- Versions of dicomkit and what it was built with.
 function dk.version()
   return {
@@ -28,5 +31,8 @@ function dk.version()
     lua = _VERSION,
   }
 end
+
+--- help(x): what a dk function, dataset method, association method or template does.
+dk.help = require("dicomkit.help").text
 
 return dk

@@ -1068,9 +1068,17 @@ end
 
 -- Checks one list of attributes against a dataset or item; `where` prefixes the names of
 -- attributes inside items (e.g. "AcquisitionContextSequence[1].").
+local function value_of(ds, keyword)
+  -- pixel data is only looked at for presence: reading it would copy it
+  if keyword == "PixelData" and type(ds) == "userdata" then
+    return ds:has(keyword) and true or nil
+  end
+  return ds[keyword]
+end
+
 local function check_attributes(ds, attributes, module_name, where, ctx)
   for _, a in ipairs(attributes) do
-    local value = ds[a.keyword]
+    local value = value_of(ds, a.keyword)
     local name = where .. a.keyword .. (where == "" and tag_text(ctx.tag(a.keyword)) or "")
     local required = a.type
     if (required == "1C" or required == "2C") and a.when and a.when(ds) then
@@ -1109,7 +1117,7 @@ end
 -- of the IOD shares is present (Pixel Spacing alone does not bring in Image Plane).
 local function module_present(ds, module, owners)
   for _, a in ipairs(module.attributes) do
-    if owners[a.keyword] == 1 and ds[a.keyword] ~= nil then return true end
+    if owners[a.keyword] == 1 and value_of(ds, a.keyword) ~= nil then return true end
   end
   return false
 end
@@ -1146,7 +1154,7 @@ function iod.check(ds, iod_name, opts)
     end
   end
 
-  for key in pairs(ds) do
+  for key in ds:keys() do
     if type(key) == "number" then
       local group = key >> 16
       -- private tags (odd groups) are allowed; an even group here is one the dictionary lacks
@@ -1170,7 +1178,7 @@ function iod.check(ds, iod_name, opts)
       -- an absent optional module still may not hold values outside its enumerations
       local enumerated = {}
       for _, a in ipairs(module.attributes) do
-        if (a.enum or a.value_enums) and ds[a.keyword] ~= nil then
+        if (a.enum or a.value_enums) and value_of(ds, a.keyword) ~= nil then
           enumerated[#enumerated + 1] = { keyword = a.keyword, type = "3", enum = a.enum,
             value_enums = a.value_enums }
         end

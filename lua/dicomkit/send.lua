@@ -5,28 +5,41 @@ local send = {}
 
 local function describe(object)
   if type(object) == "string" then return object end
-  local ok, uid = pcall(function() return object.SOPInstanceUID end)
-  return ok and uid or tostring(object)
+  if core.is_dataset(object) then
+    local ok, uid = pcall(function() return object.SOPInstanceUID end)
+    if ok and uid then return uid end
+  end
+  return tostring(object)
+end
+
+local function not_sent(i, object, message, code)
+  return { index = i, object = describe(object), ok = false, sent = false, error = code,
+           message = message }
 end
 
 --- What will be sent, as presentation contexts; objects that cannot be sent at all get
--- their failed result now.
+-- their failed result now (a file that is not DICOM, a closed dataset, one without UIDs).
 local function plan(objects, results)
   local contexts, seen = {}, {}
   for i, object in ipairs(objects) do
     local sop, ts, err, code
     if type(object) == "string" then
       sop, ts, code = core.peek(object)
-      if not sop then err = ts ts = nil end
+      if not sop then err, ts = ts, nil end
     elseif core.is_dataset(object) then
-      sop, ts = object.SOPClassUID, object:transfer_syntax()
-      if not sop then err, code = "the dataset has no SOPClassUID", "EINVAL" end
+      local ok, why = pcall(function()
+        sop, ts = object.SOPClassUID, object:transfer_syntax()
+      end)
+      if not ok then
+        err, code = ("the dataset cannot be sent: %s"):format(tostring(why):gsub("^.-:%d+: ", "")), "EINVAL"
+      elseif not sop or sop == "" then
+        err, code = "the dataset has no SOPClassUID", "EINVAL"
+      end
     else
       error(("send: object %d must be a dataset or a path, got %s"):format(i, type(object)), 3)
     end
     if err then
-      results[i] = { index = i, object = describe(object), ok = false, sent = false,
-                     error = code, message = err }
+      results[i] = not_sent(i, object, err, code)
     else
       local key = sop .. "|" .. ts
       if not seen[key] then
@@ -38,8 +51,26 @@ local function plan(objects, results)
   return contexts
 end
 
+local function summarize(results, n)
+  local summary = { total = n, stored = 0, warnings = 0, failed = 0, not_sent = 0 }
+  for _, r in ipairs(results) do
+    if r.ok then
+      summary.stored = summary.stored + 1
+      if r.category == "warning" then summary.warnings = summary.warnings + 1 end
+    elseif r.sent then
+      summary.failed = summary.failed + 1
+    else
+      summary.not_sent = summary.not_sent + 1
+    end
+  end
+  return summary
+end
+
 --- dk.send(objects, opts) -> results, summary | nil, message, code (when no association)
 -- opts: the dk.connect parameters, and progress = function(i, n, result) called after each.
+-- A result is { index, object, ok, sent, status, status_hex, category, meaning, message, error,
+-- sop_instance_uid, transfer_syntax, decoded }: ok for success and warning statuses, sent for
+-- everything the peer answered (a refusal too), message and error (a code) when not ok.
 function send.send(objects, opts)
   opts = opts or {}
   if type(objects) ~= "table" then
@@ -58,12 +89,14 @@ function send.send(objects, opts)
   local n = #objects
   for i, object in ipairs(objects) do
     if not results[i] then
-      local r, err, ecode = assoc:store(object)
+      local r, err, ecode, refused = assoc:store(object)
       if r then
         r.index, r.object, r.sent = i, describe(object), true
+      elseif refused then -- the peer answered with a failure status
+        r = refused
+        r.index, r.object, r.sent, r.error, r.message = i, describe(object), true, ecode, err
       else
-        r = { index = i, object = describe(object), ok = false, sent = false,
-              error = ecode, message = err }
+        r = not_sent(i, object, err, ecode)
       end
       results[i] = r
     end
@@ -71,20 +104,9 @@ function send.send(objects, opts)
   end
   if assoc then
     if assoc:is_open() then assoc:release() end
-    assoc:abort()
+    assoc:close()
   end
-  local summary = { total = n, stored = 0, warnings = 0, failed = 0, not_sent = 0 }
-  for _, r in ipairs(results) do
-    if r.ok then
-      summary.stored = summary.stored + 1
-      if r.category == "warning" then summary.warnings = summary.warnings + 1 end
-    elseif r.sent then
-      summary.failed = summary.failed + 1
-    else
-      summary.not_sent = summary.not_sent + 1
-    end
-  end
-  return results, summary
+  return results, summarize(results, n)
 end
 
 return send

@@ -4,6 +4,8 @@
 -- dk.template(name) finds it: directories listed in DICOMKIT_TEMPLATES (separated by ':')
 -- first, then the bundled ones (the Lua module dicomkit.templates.NAME). Calling the result
 -- with a params table makes a dataset.
+local core = require "dicomkit.core"
+
 local template = {}
 
 local Template = {}
@@ -16,8 +18,7 @@ function Template:__call(params)
   if type(params) ~= "table" then
     error(("template %s: params must be a table, got %s"):format(self.name, type(params)), 2)
   end
-  local dk = require "dicomkit"
-  local ds = dk.dataset()
+  local ds = core.dataset()
   local ok, report, msg, code = pcall(self.fill, ds, params, self)
   if not ok then
     ds:close()
@@ -122,7 +123,17 @@ function template.load(name)
   return t
 end
 
---- Every template that can be found: { {name=, iod=, sop_class=, source="site"|"bundled", path=} }
+-- The template names in a directory (its Lua files).
+local function lua_files(dir)
+  local out = {}
+  for _, file in ipairs(core._dir(dir) or {}) do
+    local name = file:match("^([%w_%-]+)%.lua$")
+    if name then out[#out + 1] = name end
+  end
+  return out
+end
+
+--- Every template that can be found: { {name=, source="site"|"bundled", path=} }
 function template.list()
   local seen, out = {}, {}
   local function add(name, source, path)
@@ -131,22 +142,14 @@ function template.list()
     out[#out + 1] = { name = name, source = source, path = path }
   end
   for _, dir in ipairs(search_dirs()) do
-    local p = io.popen("ls -1 '" .. dir:gsub("'", "'\\''") .. "' 2>/dev/null")
-    for file in p:lines() do
-      local name = file:match("^([%w_%-]+)%.lua$")
-      if name then add(name, "site", dir .. "/" .. file) end
-    end
-    p:close()
+    for _, name in ipairs(lua_files(dir)) do add(name, "site", dir .. "/" .. name .. ".lua") end
   end
   local bundled = package.searchpath("dicomkit.templates.common", package.path)
   if bundled then
     local dir = bundled:match("^(.*)/[^/]+$")
-    local p = io.popen("ls -1 '" .. dir:gsub("'", "'\\''") .. "' 2>/dev/null")
-    for file in p:lines() do
-      local name = file:match("^([%w_%-]+)%.lua$")
-      if name and name ~= "common" then add(name, "bundled", dir .. "/" .. file) end
+    for _, name in ipairs(lua_files(dir)) do
+      if name ~= "common" then add(name, "bundled", dir .. "/" .. name .. ".lua") end
     end
-    p:close()
   end
   table.sort(out, function(a, b) return a.name < b.name end)
   return out

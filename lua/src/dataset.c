@@ -4,6 +4,10 @@
  * caches the userdata of its sequence items. An item userdata's user value is its root
  * userdata, so the root lives as long as any of its items; closing the root explicitly makes
  * every item unusable (checked on each access) instead of dangling.
+ *
+ * Every loop here that pushes onto the Lua stack pushes a bounded number of values per turn and
+ * pops them again, or keeps its temporaries in a table; recursion over nested tables is bounded
+ * by DK_DEFAULT_MAX_DEPTH and refuses a table that contains itself.
  */
 #include "ldicomkit.h"
 
@@ -16,21 +20,6 @@ typedef struct ldk_dataset {
     dk_dataset *ds; /* for a root: owned, NULL when closed; for an item: borrowed */
     int is_root;
 } ldk_dataset;
-
-/* ---- errors ---- */
-
-int ldk_raise(lua_State *L, const dk_error *err)
-{
-    return luaL_error(L, "%s", err->message);
-}
-
-int ldk_fail(lua_State *L, const dk_error *err)
-{
-    luaL_pushfail(L);
-    lua_pushstring(L, err->message);
-    lua_pushstring(L, dk_status_name(err->code));
-    return 3;
-}
 
 /* ---- handles ---- */
 
@@ -47,6 +36,21 @@ void ldk_push_root(lua_State *L, dk_dataset *ds)
 {
     ldk_dataset *u = new_userdata(L, 1);
     u->ds = ds;
+}
+
+int ldk_is_closed_dataset(lua_State *L, int idx)
+{
+    ldk_dataset *u = luaL_testudata(L, idx, DK_DATASET_MT);
+    if (u == NULL)
+        return 0;
+    if (!u->is_root) {
+        lua_getiuservalue(L, idx, 1);
+        ldk_dataset *root = lua_touserdata(L, -1);
+        lua_pop(L, 1);
+        if (root == NULL || root->ds == NULL)
+            return 1;
+    }
+    return u->ds == NULL || dk_dataset_check(u->ds, NULL) != DK_OK;
 }
 
 /* The dk_dataset behind argument `idx`, raising if it (or its root) was closed or removed. */
@@ -112,7 +116,7 @@ static int parse_hex_tag(const char *s, uint32_t *tag)
 {
     unsigned g, e;
     char end;
-    if (sscanf(s, "(%4x,%4x%c", &g, &e, &end) == 3 && end == ')' && strlen(s) == 11) {
+    if (strlen(s) == 11 && sscanf(s, "(%4x,%4x%c", &g, &e, &end) == 3 && end == ')') {
         *tag = (g << 16) | e;
         return 1;
     }
@@ -147,17 +151,29 @@ static uint32_t check_tag(lua_State *L, int idx)
     return entry.tag;
 }
 
+/* How pairs and keys name an element: its keyword when the keyword names exactly this tag, the
+ * tag number otherwise (the other groups of a repeating group, group lengths, private tags). */
+static void push_key(lua_State *L, const dk_element_info *info)
+{
+    if (info->keyword != NULL && info->keyword_exact)
+        lua_pushstring(L, info->keyword);
+    else
+        lua_pushinteger(L, (lua_Integer)info->tag);
+}
+
 /* ---- reading values ---- */
 
 static int is_single_valued_text(const char *vr)
 {
-    return !strcmp(vr, "LT") || !strcmp(vr, "ST") || !strcmp(vr, "UT") || !strcmp(vr, "UR");
+    const dk_vr_facts *f = dk_vr_facts_of(vr);
+    return f != NULL && f->kind == DK_KIND_STRING && !f->multi_valued;
 }
 
 /* Push one text value; IS and DS become numbers when they parse as such. */
 static void push_text(lua_State *L, const char *vr, const char *s, size_t len)
 {
-    if (!strcmp(vr, "IS") || !strcmp(vr, "DS")) {
+    const dk_vr_facts *f = dk_vr_facts_of(vr);
+    if (f != NULL && f->numeric_text) {
         while (len > 0 && s[0] == ' ') {
             s++;
             len--;
@@ -221,6 +237,39 @@ static void push_number_at(lua_State *L, dk_dataset *ds, const dk_element_info *
     }
 }
 
+static void push_sequence(lua_State *L, int self, dk_dataset *ds, const dk_element_info *info)
+{
+    dk_error err;
+    push_root_of(L, self);
+    int root = lua_gettop(L);
+    lua_createtable(L, info->vm < 0x7FFFFFFF ? (int)info->vm : 0, 0);
+    for (size_t i = 0; i < info->vm; i++) {
+        dk_dataset *item;
+        if (dk_dataset_get_item(ds, info->tag, i, &item, &err) != DK_OK)
+            ldk_raise(L, &err);
+        push_item(L, root, item);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_remove(L, root);
+}
+
+/* an array of the fragments (the Basic Offset Table is item 0, left out) */
+static void push_fragments(lua_State *L, dk_dataset *ds, const dk_element_info *info)
+{
+    dk_error err;
+    lua_createtable(L, info->vm > 0 && info->vm < 0x7FFFFFFF ? (int)info->vm - 1 : 0, 1);
+    for (size_t i = 1; i < info->vm; i++) {
+        const void *data;
+        size_t len;
+        if (dk_dataset_get_fragment(ds, info->tag, i, &data, &len, &err) != DK_OK)
+            ldk_raise(L, &err);
+        lua_pushlstring(L, len ? data : "", len);
+        lua_rawseti(L, -2, (lua_Integer)i);
+    }
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "encapsulated");
+}
+
 /* Push the value of the element described by `info`; `self` is the dataset's stack index. */
 static void push_value(lua_State *L, int self, dk_dataset *ds, const dk_element_info *info)
 {
@@ -236,7 +285,7 @@ static void push_value(lua_State *L, int self, dk_dataset *ds, const dk_element_
         } else if (info->vm == 1) {
             push_number_at(L, ds, info, 0);
         } else {
-            lua_createtable(L, (int)info->vm, 0);
+            lua_createtable(L, info->vm < 0x7FFFFFFF ? (int)info->vm : 0, 0);
             for (size_t i = 0; i < info->vm; i++) {
                 push_number_at(L, ds, info, i);
                 lua_rawseti(L, -2, (lua_Integer)i + 1);
@@ -251,35 +300,12 @@ static void push_value(lua_State *L, int self, dk_dataset *ds, const dk_element_
         lua_pushlstring(L, len ? data : "", len);
         return;
     }
-    case DK_KIND_SEQUENCE: {
-        push_root_of(L, self);
-        int root = lua_gettop(L);
-        lua_createtable(L, (int)info->vm, 0);
-        for (size_t i = 0; i < info->vm; i++) {
-            dk_dataset *item;
-            if (dk_dataset_get_item(ds, info->tag, i, &item, &err) != DK_OK)
-                ldk_raise(L, &err);
-            push_item(L, root, item);
-            lua_rawseti(L, -2, (lua_Integer)i + 1);
-        }
-        lua_remove(L, root);
+    case DK_KIND_SEQUENCE:
+        push_sequence(L, self, ds, info);
         return;
-    }
-    case DK_KIND_ENCAPSULATED: {
-        /* an array of the fragments (the Basic Offset Table is item 0, left out) */
-        lua_createtable(L, info->vm > 0 ? (int)info->vm - 1 : 0, 1);
-        for (size_t i = 1; i < info->vm; i++) {
-            const void *data;
-            size_t len;
-            if (dk_dataset_get_fragment(ds, info->tag, i, &data, &len, &err) != DK_OK)
-                ldk_raise(L, &err);
-            lua_pushlstring(L, len ? data : "", len);
-            lua_rawseti(L, -2, (lua_Integer)i);
-        }
-        lua_pushboolean(L, 1);
-        lua_setfield(L, -2, "encapsulated");
+    case DK_KIND_ENCAPSULATED:
+        push_fragments(L, ds, info);
         return;
-    }
     }
 }
 
@@ -289,20 +315,22 @@ typedef enum { K_TEXT, K_NUMBER_TEXT, K_NUMBER, K_BYTES, K_SEQUENCE } lua_kind;
 
 static lua_kind kind_of_vr(const char *vr)
 {
-    if (!strcmp(vr, "IS") || !strcmp(vr, "DS"))
-        return K_NUMBER_TEXT;
-    if (!strcmp(vr, "SQ"))
-        return K_SEQUENCE;
-    static const char *const numbers[] = {"US", "SS", "UL", "SL", "SV", "UV", "AT",
-                                          "FL", "FD", "xs", "lt"};
-    for (size_t i = 0; i < sizeof numbers / sizeof *numbers; i++)
-        if (!strcmp(vr, numbers[i]))
-            return K_NUMBER;
-    static const char *const bytes[] = {"OB", "OW", "OD", "OF", "OL", "OV", "UN", "ox"};
-    for (size_t i = 0; i < sizeof bytes / sizeof *bytes; i++)
-        if (!strcmp(vr, bytes[i]))
-            return K_BYTES;
-    return K_TEXT;
+    /* the dictionary's ambiguous VRs: xs (US or SS) and lt (US, SS or OW) take numbers,
+     * ox (OB or OW) takes bytes */
+    if (!strcmp(vr, "xs") || !strcmp(vr, "lt"))
+        return K_NUMBER;
+    if (!strcmp(vr, "ox"))
+        return K_BYTES;
+    const dk_vr_facts *f = dk_vr_facts_of(vr);
+    if (f == NULL)
+        return K_TEXT;
+    switch (f->kind) {
+    case DK_KIND_STRING: return f->numeric_text ? K_NUMBER_TEXT : K_TEXT;
+    case DK_KIND_INTEGER:
+    case DK_KIND_FLOAT: return K_NUMBER;
+    case DK_KIND_SEQUENCE: return K_SEQUENCE;
+    default: return K_BYTES;
+    }
 }
 
 /* What the target element is: the given VR, else the dictionary's; "" when unknown (the core
@@ -358,21 +386,33 @@ static void set_number(lua_State *L, dk_dataset *ds, uint32_t tag, const char *v
     }
 }
 
+/* The length of the array at `idx`, checked before anything is sized by it. */
+static size_t array_length(lua_State *L, int idx, uint32_t tag)
+{
+    lua_Integer n = luaL_len(L, idx);
+    if (n < 0 || n > 0x7FFFFFFF) {
+        char what[96];
+        describe(tag, what, sizeof what);
+        luaL_error(L, "%s: an array of %I values is more than an element can hold", what, n);
+    }
+    return (size_t)n;
+}
+
 /* A multi-valued value from an array of strings or numbers. */
 static void set_array(lua_State *L, dk_dataset *ds, uint32_t tag, const char *vr, lua_kind kind,
                       int vidx)
 {
     char what[96];
-    lua_Integer n = (lua_Integer)luaL_len(L, vidx);
+    size_t n = array_length(L, vidx, tag);
     dk_error err;
     if (kind == K_TEXT) {
         luaL_Buffer b;
         luaL_buffinit(L, &b);
-        for (lua_Integer i = 1; i <= n; i++) {
+        for (size_t i = 1; i <= n; i++) {
             size_t len;
             if (i > 1) /* before pushing: the buffer may use the stack top while growing */
                 luaL_addchar(&b, '\\');
-            lua_geti(L, vidx, i);
+            lua_geti(L, vidx, (lua_Integer)i);
             const char *s = lua_tolstring(L, -1, &len);
             if (s == NULL || lua_type(L, -1) != LUA_TSTRING) {
                 describe(tag, what, sizeof what);
@@ -395,8 +435,8 @@ static void set_array(lua_State *L, dk_dataset *ds, uint32_t tag, const char *vr
     }
     /* numbers: integers stay exact unless any value is fractional */
     int all_integers = 1;
-    for (lua_Integer i = 1; i <= n; i++) {
-        lua_geti(L, vidx, i);
+    for (size_t i = 1; i <= n; i++) {
+        lua_geti(L, vidx, (lua_Integer)i);
         if (!lua_isnumber(L, -1)) {
             describe(tag, what, sizeof what);
             luaL_error(L, "%s: value %d must be a number, got %s", what, (int)i,
@@ -413,58 +453,113 @@ static void set_array(lua_State *L, dk_dataset *ds, uint32_t tag, const char *vr
     }
     /* scratch arrays live in userdata so that an error cannot leak them */
     if (all_integers) {
-        long long *v = lua_newuserdatauv(L, sizeof *v * (size_t)(n ? n : 1), 0);
-        for (lua_Integer i = 1; i <= n; i++) {
-            lua_geti(L, vidx, i);
+        long long *v = lua_newuserdatauv(L, sizeof *v * (n ? n : 1), 0);
+        for (size_t i = 1; i <= n; i++) {
+            lua_geti(L, vidx, (lua_Integer)i);
             v[i - 1] = (long long)lua_tointeger(L, -1);
             lua_pop(L, 1);
         }
-        check(L, dk_dataset_set_integers(ds, tag, vr, v, (size_t)n, &err), &err);
+        check(L, dk_dataset_set_integers(ds, tag, vr, v, n, &err), &err);
     } else {
-        double *v = lua_newuserdatauv(L, sizeof *v * (size_t)(n ? n : 1), 0);
-        for (lua_Integer i = 1; i <= n; i++) {
-            lua_geti(L, vidx, i);
+        double *v = lua_newuserdatauv(L, sizeof *v * (n ? n : 1), 0);
+        for (size_t i = 1; i <= n; i++) {
+            lua_geti(L, vidx, (lua_Integer)i);
             v[i - 1] = (double)lua_tonumber(L, -1);
             lua_pop(L, 1);
         }
-        check(L, dk_dataset_set_floats(ds, tag, vr, v, (size_t)n, &err), &err);
+        check(L, dk_dataset_set_floats(ds, tag, vr, v, n, &err), &err);
     }
     lua_pop(L, 1);
 }
 
-static void fill_from_table(lua_State *L, dk_dataset *ds, int tidx);
+/* Tables of keyword = value being filled, so that one containing itself is refused and the
+ * nesting is bounded before it is recursed into. The set is a table on the stack at `visiting`
+ * (0 until the first sequence needs it). */
+typedef struct fill_ctx {
+    int depth;
+    int visiting;
+} fill_ctx;
+
+static void fill_from_table(lua_State *L, dk_dataset *ds, int tidx, fill_ctx *ctx);
+
+/* A context whose set of tables being filled is a new table on the stack: call before pushing
+ * anything the caller will pop. */
+static fill_ctx start_fill(lua_State *L)
+{
+    fill_ctx ctx;
+    lua_newtable(L);
+    ctx.depth = 0;
+    ctx.visiting = lua_gettop(L);
+    return ctx;
+}
+
+static void enter_table(lua_State *L, int tidx, fill_ctx *ctx, uint32_t tag)
+{
+    lua_pushvalue(L, tidx);
+    if (lua_rawget(L, ctx->visiting) != LUA_TNIL) {
+        char what[96];
+        describe(tag, what, sizeof what);
+        luaL_error(L, "%s: an item contains itself (a table cannot be its own descendant)", what);
+    }
+    lua_pop(L, 1);
+    lua_pushvalue(L, tidx);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, ctx->visiting);
+}
+
+static void leave_table(lua_State *L, int tidx, fill_ctx *ctx)
+{
+    lua_pushvalue(L, tidx);
+    lua_pushnil(L);
+    lua_rawset(L, ctx->visiting);
+}
 
 /* A sequence from an array whose entries are datasets or tables of keyword = value. */
-static void set_sequence(lua_State *L, dk_dataset *ds, uint32_t tag, int vidx)
+static void set_sequence(lua_State *L, dk_dataset *ds, uint32_t tag, int vidx, fill_ctx *ctx)
 {
     char what[96];
-    lua_Integer n = (lua_Integer)luaL_len(L, vidx);
+    luaL_checkstack(L, 8, "sequence items");
+    if (ctx->depth >= (int)DK_DEFAULT_MAX_DEPTH) {
+        describe(tag, what, sizeof what);
+        luaL_error(L, "%s: sequences nested deeper than %d levels", what, (int)DK_DEFAULT_MAX_DEPTH);
+    }
+    size_t n = array_length(L, vidx, tag);
+    int base = lua_gettop(L);
     dk_error err;
-    dk_dataset **items = lua_newuserdatauv(L, sizeof *items * (size_t)(n ? n : 1), 0);
-    int scratch = lua_gettop(L);
-    for (lua_Integer i = 1; i <= n; i++) {
-        int t = lua_geti(L, vidx, i);
-        if (t == LUA_TUSERDATA && luaL_testudata(L, -1, DK_DATASET_MT)) {
-            items[i - 1] = ldk_check_dataset(L, lua_gettop(L));
+    dk_dataset **items = lua_newuserdatauv(L, sizeof *items * (n ? n : 1), 0);
+    lua_createtable(L, (int)n, 0); /* anchors the temporary roots made from tables */
+    int anchor = lua_gettop(L);
+    for (size_t i = 1; i <= n; i++) {
+        int t = lua_geti(L, vidx, (lua_Integer)i);
+        int item_idx = lua_gettop(L);
+        if (t == LUA_TUSERDATA && luaL_testudata(L, item_idx, DK_DATASET_MT)) {
+            items[i - 1] = ldk_check_dataset(L, item_idx);
         } else if (t == LUA_TTABLE) {
+            enter_table(L, item_idx, ctx, tag);
             /* a temporary root, freed by its __gc even if filling it raises */
             ldk_dataset *u = new_userdata(L, 1);
             if ((u->ds = dk_dataset_new(&err)) == NULL)
                 ldk_raise(L, &err);
-            fill_from_table(L, u->ds, lua_gettop(L) - 1);
+            ctx->depth++;
+            fill_from_table(L, u->ds, item_idx, ctx);
+            ctx->depth--;
+            leave_table(L, item_idx, ctx);
             items[i - 1] = u->ds;
+            lua_rawseti(L, anchor, (lua_Integer)i);
         } else {
             describe(tag, what, sizeof what);
             luaL_error(L, "%s: item %d must be a table or a dataset, got %s", what, (int)i,
                        luaL_typename(L, -1));
         }
+        lua_settop(L, anchor);
     }
-    check(L, dk_dataset_set_sequence_items(ds, tag, items, (size_t)n, &err), &err);
-    lua_settop(L, scratch - 1);
+    check(L, dk_dataset_set_sequence_items(ds, tag, items, n, &err), &err);
+    lua_settop(L, base);
 }
 
 /* Set element `tag` of `ds` from the Lua value at `vidx`; `vr` may be NULL (dictionary's). */
-static void set_value(lua_State *L, dk_dataset *ds, uint32_t tag, const char *vr, int vidx)
+static void set_value(lua_State *L, dk_dataset *ds, uint32_t tag, const char *vr, int vidx,
+                      fill_ctx *ctx)
 {
     char tvr[3];
     dk_error err;
@@ -504,7 +599,7 @@ static void set_value(lua_State *L, dk_dataset *ds, uint32_t tag, const char *vr
         return;
     case LUA_TTABLE:
         if (kind == K_SEQUENCE)
-            set_sequence(L, ds, tag, vidx);
+            set_sequence(L, ds, tag, vidx, ctx);
         else if (kind == K_BYTES)
             type_error(L, tag, tvr, "a string of bytes", vidx);
         else
@@ -522,13 +617,14 @@ static void set_value(lua_State *L, dk_dataset *ds, uint32_t tag, const char *vr
 }
 
 /* Set every keyword = value of the table at `tidx`. */
-static void fill_from_table(lua_State *L, dk_dataset *ds, int tidx)
+static void fill_from_table(lua_State *L, dk_dataset *ds, int tidx, fill_ctx *ctx)
 {
     tidx = lua_absindex(L, tidx);
+    luaL_checkstack(L, 4, "dataset values");
     lua_pushnil(L);
     while (lua_next(L, tidx) != 0) {
         uint32_t tag = check_tag(L, -2);
-        set_value(L, ds, tag, NULL, -1);
+        set_value(L, ds, tag, NULL, -1, ctx);
         lua_pop(L, 1);
     }
 }
@@ -555,7 +651,8 @@ static int l_set(lua_State *L)
     uint32_t tag = check_tag(L, 2);
     const char *vr = luaL_checkstring(L, 3);
     luaL_checkany(L, 4);
-    set_value(L, ds, tag, vr, 4);
+    fill_ctx ctx = start_fill(L);
+    set_value(L, ds, tag, vr, 4, &ctx);
     lua_settop(L, 1);
     return 1;
 }
@@ -586,9 +683,7 @@ static const char *transfer_syntax_option(lua_State *L, int opts)
     if (lua_isnoneornil(L, opts))
         return NULL;
     luaL_checktype(L, opts, LUA_TTABLE);
-    lua_getfield(L, opts, "transfer_syntax");
-    const char *ts = lua_tostring(L, -1);
-    lua_pop(L, 1); /* the string stays alive in the options table */
+    const char *ts = ldk_string_field(L, opts, "transfer_syntax");
     if (ts == NULL)
         return NULL;
     if (!strcmp(ts, "explicit"))
@@ -600,17 +695,27 @@ static const char *transfer_syntax_option(lua_State *L, int opts)
     return ts;
 }
 
+/* ds:save(path_or_file [, {transfer_syntax=}]) -> true | nil, message, code */
 static int l_save(lua_State *L)
 {
     dk_dataset *ds = ldk_check_dataset(L, 1);
-    const char *path = luaL_checkstring(L, 2);
+    luaL_Stream *stream = luaL_testudata(L, 2, LUA_FILEHANDLE);
+    const char *path = stream ? NULL : luaL_checkstring(L, 2);
     const char *ts = transfer_syntax_option(L, 3);
     dk_error err;
-    int rc = dk_dataset_save(ds, path, ts, &err);
-    if (rc == DK_EINVAL || rc == DK_EUNSUPPORTED || rc == DK_ESTALE)
+    int rc;
+    if (stream != NULL) {
+        if (stream->closef == NULL)
+            return luaL_error(L, "attempt to save into a closed file");
+        fflush(stream->f); /* what Lua buffered goes first */
+        rc = dk_dataset_write_fd(ds, fileno(stream->f), "output", ts, &err);
+    } else {
+        rc = dk_dataset_save(ds, path, ts, &err);
+    }
+    if (rc == DK_EUNSUPPORTED)
         return ldk_raise(L, &err);
     if (rc != DK_OK)
-        return ldk_fail(L, &err);
+        return ldk_raise_or_fail(L, &err);
     lua_pushboolean(L, 1);
     return 1;
 }
@@ -629,6 +734,54 @@ static int l_transfer_syntax(lua_State *L)
 {
     dk_dataset *ds = ldk_check_dataset(L, 1);
     lua_pushstring(L, dk_dataset_transfer_syntax(ds));
+    return 1;
+}
+
+static int l_json(lua_State *L)
+{
+    dk_dataset *ds = ldk_check_dataset(L, 1);
+    dk_error err;
+    char *text = dk_dataset_json(ds, &err);
+    if (text == NULL)
+        return ldk_raise(L, &err);
+    lua_pushstring(L, text);
+    dk_free(text);
+    return 1;
+}
+
+/* ds:info(key) -> {tag=, vr=, vm=, length=, kind=, keyword=} or nil, reading no value */
+static int l_info(lua_State *L)
+{
+    dk_dataset *ds = ldk_check_dataset(L, 1);
+    uint32_t tag = check_tag(L, 2);
+    dk_element_info info;
+    if (dk_dataset_info(ds, tag, &info, NULL) != DK_OK) {
+        lua_pushnil(L);
+        return 1;
+    }
+    static const char *const kinds[] = {"text", "integer", "float", "bytes", "sequence",
+                                        "encapsulated"};
+    lua_createtable(L, 0, 6);
+    lua_pushinteger(L, (lua_Integer)info.tag);
+    lua_setfield(L, -2, "tag");
+    lua_pushstring(L, info.vr);
+    lua_setfield(L, -2, "vr");
+    lua_pushinteger(L, (lua_Integer)info.vm);
+    lua_setfield(L, -2, "vm");
+    lua_pushinteger(L, (lua_Integer)info.length);
+    lua_setfield(L, -2, "length");
+    lua_pushstring(L, kinds[info.kind]);
+    lua_setfield(L, -2, "kind");
+    if (info.keyword != NULL) {
+        lua_pushstring(L, info.keyword);
+        lua_setfield(L, -2, "keyword");
+    }
+    return 1;
+}
+
+static int l_is_root(lua_State *L)
+{
+    lua_pushboolean(L, dk_dataset_is_root(ldk_check_dataset(L, 1)));
     return 1;
 }
 
@@ -660,11 +813,14 @@ static int l_newindex(lua_State *L)
 {
     dk_dataset *ds = ldk_check_dataset(L, 1);
     uint32_t tag = check_tag(L, 2);
-    set_value(L, ds, tag, NULL, 3);
+    fill_ctx ctx = start_fill(L);
+    set_value(L, ds, tag, NULL, 3, &ctx);
     return 0;
 }
 
-static int l_pairs_next(lua_State *L)
+/* The iterator behind pairs (values) and keys (no values); upvalue 1 is the next index,
+ * upvalue 2 whether values are wanted. */
+static int l_next(lua_State *L)
 {
     dk_dataset *ds = ldk_check_dataset(L, 1);
     lua_Integer i = lua_tointeger(L, lua_upvalueindex(1));
@@ -673,32 +829,39 @@ static int l_pairs_next(lua_State *L)
         return 0;
     lua_pushinteger(L, i + 1);
     lua_replace(L, lua_upvalueindex(1));
-    if (info.keyword != NULL)
-        lua_pushstring(L, info.keyword);
+    push_key(L, &info);
+    if (lua_toboolean(L, lua_upvalueindex(2)))
+        push_value(L, 1, ds, &info);
     else
-        lua_pushinteger(L, (lua_Integer)info.tag);
-    push_value(L, 1, ds, &info);
+        lua_pushstring(L, info.vr);
     return 2;
 }
 
-static int l_pairs(lua_State *L)
+static int iterate(lua_State *L, int values)
 {
     ldk_check_dataset(L, 1);
     lua_pushinteger(L, 0);
-    lua_pushcclosure(L, l_pairs_next, 1);
+    lua_pushboolean(L, values);
+    lua_pushcclosure(L, l_next, 2);
     lua_pushvalue(L, 1);
     lua_pushnil(L);
     return 3;
 }
 
+/* pairs(ds): key, value in tag order */
+static int l_pairs(lua_State *L) { return iterate(L, 1); }
+
+/* ds:keys(): key, vr in tag order, reading no value (PixelData is not copied) */
+static int l_keys(lua_State *L) { return iterate(L, 0); }
+
 static int l_tostring(lua_State *L)
 {
     ldk_dataset *u = luaL_checkudata(L, 1, DK_DATASET_MT);
-    if (u->ds == NULL) {
+    if (ldk_is_closed_dataset(L, 1)) {
         lua_pushliteral(L, "dicomkit.Dataset (closed)");
         return 1;
     }
-    dk_dataset *ds = ldk_check_dataset(L, 1);
+    dk_dataset *ds = u->ds;
     dk_error err;
     char *text = dk_dataset_dump(ds, &err);
     if (text == NULL)
@@ -720,8 +883,12 @@ static const luaL_Reg methods[] = {
     {"set", l_set},
     {"remove", l_remove},
     {"has", l_has},
+    {"keys", l_keys},
+    {"info", l_info},
     {"save", l_save},
+    {"json", l_json},
     {"close", l_close},
+    {"is_root", l_is_root},
     {"transfer_syntax", l_transfer_syntax},
     {NULL, NULL},
 };
@@ -746,21 +913,43 @@ static int l_dataset(lua_State *L)
         luaL_checktype(L, 1, LUA_TTABLE);
     dk_error err;
     ldk_dataset *u = new_userdata(L, 1);
+    int self = lua_gettop(L);
     if ((u->ds = dk_dataset_new(&err)) == NULL)
         return ldk_raise(L, &err);
-    if (has_init)
-        fill_from_table(L, u->ds, 1);
+    if (has_init) {
+        fill_ctx ctx = start_fill(L);
+        lua_pushvalue(L, 1);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, ctx.visiting);
+        fill_from_table(L, u->ds, 1, &ctx);
+    }
+    lua_settop(L, self);
     return 1;
 }
 
+/* dk.read(path [, {max_file_bytes=, max_inflated_bytes=, max_depth=, max_elements=}])
+ * -> dataset, notes | nil, message, code */
 static int l_read(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
+    dk_read_limits limits = {0, 0, 0, 0};
+    if (!lua_isnoneornil(L, 2)) {
+        luaL_checktype(L, 2, LUA_TTABLE);
+        limits.max_file_bytes = (uint64_t)ldk_int_field(L, 2, "max_file_bytes", 0, 0, LUA_MAXINTEGER);
+        limits.max_inflated_bytes =
+            (uint64_t)ldk_int_field(L, 2, "max_inflated_bytes", 0, 0, LUA_MAXINTEGER);
+        limits.max_depth = (unsigned)ldk_int_field(L, 2, "max_depth", 0, 0, 100000);
+        limits.max_elements = (uint64_t)ldk_int_field(L, 2, "max_elements", 0, 0, LUA_MAXINTEGER);
+    }
     dk_error err;
     ldk_dataset *u = new_userdata(L, 1);
-    if ((u->ds = dk_dataset_read(path, &err)) == NULL)
-        return ldk_fail(L, &err);
-    return 1;
+    if ((u->ds = dk_dataset_read_limited(path, &limits, &err)) == NULL)
+        return ldk_raise_or_fail(L, &err);
+    const char *notes = dk_dataset_notes(u->ds);
+    if (notes == NULL)
+        return 1;
+    lua_pushstring(L, notes);
+    return 2;
 }
 
 static int l_is_dataset(lua_State *L)

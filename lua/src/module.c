@@ -13,15 +13,12 @@ static int l_uid(lua_State *L)
     size_t from_len = 0;
     if (!lua_isnoneornil(L, 1)) {
         luaL_checktype(L, 1, LUA_TTABLE);
-        lua_getfield(L, 1, "root");
-        root = lua_tostring(L, -1);
-        if (root == NULL && !lua_isnil(L, -1))
-            luaL_error(L, "uid: root must be a string, got %s", luaL_typename(L, -1));
-        lua_getfield(L, 1, "from");
-        if (!lua_isnil(L, -1)) {
-            if (lua_type(L, -1) != LUA_TSTRING)
-                luaL_error(L, "uid: from must be a string, got %s", luaL_typename(L, -1));
+        root = ldk_string_field(L, 1, "root");
+        if (ldk_string_field(L, 1, "from") != NULL) {
+            /* with its length: the text may hold NULs */
+            lua_getfield(L, 1, "from");
             from = lua_tolstring(L, -1, &from_len);
+            lua_pop(L, 1); /* the table keeps it */
         }
     }
     char out[DK_UID_MAX + 1];
@@ -61,13 +58,23 @@ static void push_entry(lua_State *L, const dk_dict_entry *e)
     lua_setfield(L, -2, "vm");
 }
 
+/* A tag argument: an integer from 0 to 0xFFFFFFFF (never truncated to 32 bits). */
+static uint32_t check_tag_number(lua_State *L, int idx)
+{
+    int is_integer = 0;
+    lua_Integer tag = lua_tointegerx(L, idx, &is_integer);
+    luaL_argcheck(L, is_integer && tag >= 0 && tag <= 0xFFFFFFFFLL, idx,
+                  "tag must be an integer from 0 to 0xFFFFFFFF");
+    return (uint32_t)tag;
+}
+
 /* dk.dictionary(keyword_or_tag) -> {tag=, keyword=, vr=, vm=} or nil */
 static int l_dictionary(lua_State *L)
 {
     dk_dict_entry e;
     int rc;
     if (lua_type(L, 1) == LUA_TNUMBER)
-        rc = dk_dict_find_tag((uint32_t)luaL_checkinteger(L, 1), &e, NULL);
+        rc = dk_dict_find_tag(check_tag_number(L, 1), &e, NULL);
     else
         rc = dk_dict_find_keyword(luaL_checkstring(L, 1), &e, NULL);
     if (rc != DK_OK) {
@@ -78,13 +85,12 @@ static int l_dictionary(lua_State *L)
     return 1;
 }
 
-/* dk.keyword(tag) -> "PatientName" or nil */
+/* dk.keyword(tag) -> "PatientName" or nil (nil for private tags) */
 static int l_keyword(lua_State *L)
 {
-    lua_Integer tag = luaL_checkinteger(L, 1);
-    luaL_argcheck(L, tag >= 0 && tag <= 0xFFFFFFFFLL, 1, "tag must be 0 .. 0xFFFFFFFF");
+    uint32_t tag = check_tag_number(L, 1);
     dk_dict_entry e;
-    if (dk_dict_find_tag((uint32_t)tag, &e, NULL) != DK_OK || (tag >> 16) % 2 == 1)
+    if (dk_dict_find_tag(tag, &e, NULL) != DK_OK || (tag >> 16) % 2 == 1)
         lua_pushnil(L);
     else
         lua_pushstring(L, e.keyword);
@@ -102,26 +108,19 @@ static int l_tag(lua_State *L)
     return 1;
 }
 
-static int add_keyword(const dk_dict_entry *e, void *ud)
-{
-    lua_State *L = ud;
-    lua_pushstring(L, e->keyword);
-    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
-    return 0;
-}
-
 /* dk.keywords() -> array of every keyword of the dictionary, sorted */
 static int l_keywords(lua_State *L)
 {
-    lua_newtable(L);
+    size_t n = 0;
     dk_error err;
-    if (dk_dict_foreach(add_keyword, L, &err) != DK_OK)
+    const dk_dict_entry *all = dk_dict_entries(&n, &err);
+    if (all == NULL)
         return ldk_raise(L, &err);
-    lua_getglobal(L, "table");
-    lua_getfield(L, -1, "sort");
-    lua_pushvalue(L, -3);
-    lua_call(L, 1, 0);
-    lua_pop(L, 1);
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_pushstring(L, all[i].keyword);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
     return 1;
 }
 
@@ -141,6 +140,8 @@ __attribute__((visibility("default"))) int luaopen_dicomkit_core(lua_State *L)
     ldk_open_dataset(L);
     ldk_open_pixels(L);
     ldk_open_net(L);
+    ldk_open_repl(L);
+    ldk_open_util(L);
     lua_pushstring(L, dk_version());
     lua_setfield(L, -2, "_VERSION");
     lua_pushstring(L, dk_dcmtk_version());

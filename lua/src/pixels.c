@@ -8,35 +8,39 @@
 #include "dicomkit/jpeg_codec.h"
 #include "dicomkit/pixels.h"
 
-/* A JPEG given as bytes starts with SOI; anything else is a path (a path never holds NUL). */
-static int is_jpeg_bytes(const char *s, size_t len)
+/* Where a JPEG comes from: a path (a string is always a path) or a table {path=} / {bytes=}.
+ * Returns the bytes (read into *owned for a path) and names the input in *name. */
+static const unsigned char *jpeg_source(lua_State *L, int idx, unsigned char **owned, size_t *len,
+                                        const char **name, dk_error *err, int *rc)
 {
-    return (len >= 2 && (unsigned char)s[0] == 0xFF && (unsigned char)s[1] == 0xD8) ||
-           memchr(s, '\0', len) != NULL;
-}
-
-static size_t opt_size(lua_State *L, int opts, const char *field)
-{
-    if (lua_isnoneornil(L, opts))
-        return 0;
-    lua_getfield(L, opts, field);
-    lua_Integer v = luaL_optinteger(L, -1, 0);
-    lua_pop(L, 1);
-    if (v < 0)
-        luaL_error(L, "%s must not be negative", field);
-    return (size_t)v;
-}
-
-static int opt_bool(lua_State *L, int opts, const char *field)
-{
-    if (lua_isnoneornil(L, opts))
-        return 0;
-    int t = lua_getfield(L, opts, field);
-    if (t != LUA_TNIL && t != LUA_TBOOLEAN)
-        luaL_error(L, "option %s must be a boolean, got %s", field, luaL_typename(L, -1));
-    int v = lua_toboolean(L, -1);
-    lua_pop(L, 1);
-    return v;
+    *owned = NULL;
+    *rc = DK_OK;
+    const char *path = NULL;
+    if (lua_type(L, idx) == LUA_TSTRING) {
+        path = lua_tostring(L, idx);
+    } else if (lua_type(L, idx) == LUA_TTABLE) {
+        path = ldk_string_field(L, idx, "path");
+        lua_getfield(L, idx, "bytes");
+        if (!lua_isnil(L, -1)) {
+            if (path != NULL || lua_type(L, -1) != LUA_TSTRING)
+                luaL_error(L, "give a JPEG as path = FILE or bytes = STRING, not both");
+            const char *bytes = lua_tolstring(L, -1, len);
+            lua_pop(L, 1); /* the table keeps it */
+            *name = ldk_string_field(L, idx, "name");
+            if (*name == NULL)
+                *name = "JPEG data";
+            return (const unsigned char *)bytes;
+        }
+        lua_pop(L, 1);
+        if (path == NULL)
+            luaL_error(L, "give a JPEG as path = FILE or bytes = STRING");
+    } else {
+        luaL_error(L, "a JPEG path or {path=} / {bytes=} expected, got %s", luaL_typename(L, idx));
+    }
+    *name = path;
+    if ((*rc = dk_read_file(path, owned, len, err)) != DK_OK)
+        return NULL;
+    return *owned;
 }
 
 static const char *colorspace_name(int cs)
@@ -85,24 +89,25 @@ static void set_bool(lua_State *L, const char *k, int v)
     lua_setfield(L, -2, k);
 }
 
-/* dk.jpeg(path_or_bytes [, {max_pixels=}]) -> table of what the JPEG's markers say */
+/* dk.jpeg(path | {path=} | {bytes=} [, {max_pixels=}]) -> table of what the JPEG's markers say
+ * | nil, message, code */
 static int l_jpeg(lua_State *L)
 {
-    size_t len;
-    const char *arg = luaL_checklstring(L, 1, &len);
-    size_t max_pixels = opt_size(L, 2, "max_pixels");
-    unsigned char *owned = NULL;
-    const unsigned char *data = (const unsigned char *)arg;
-    const char *name = "JPEG data";
-    dk_error err;
-    if (!is_jpeg_bytes(arg, len)) {
-        if (dk_read_file(arg, &owned, &len, &err) != DK_OK)
-            return ldk_fail(L, &err);
-        data = owned;
-        name = arg;
+    size_t max_pixels = 0;
+    if (!lua_isnoneornil(L, 2)) {
+        luaL_checktype(L, 2, LUA_TTABLE);
+        max_pixels = (size_t)ldk_int_field(L, 2, "max_pixels", 0, 0, LUA_MAXINTEGER);
     }
+    unsigned char *owned = NULL;
+    size_t len = 0;
+    const char *name = NULL;
+    dk_error err;
+    int rc;
+    const unsigned char *data = jpeg_source(L, 1, &owned, &len, &name, &err, &rc);
+    if (rc != DK_OK)
+        return ldk_fail(L, &err);
     dk_jpeg_info info;
-    int rc = dk_jpeg_read_header(data, len, name, max_pixels, &info, &err);
+    rc = dk_jpeg_read_header(data, len, name, max_pixels, &info, &err);
     free(owned);
     if (rc != DK_OK)
         return ldk_fail(L, &err);
@@ -174,62 +179,90 @@ static void push_report(lua_State *L, const dk_pixel_report *r)
     lua_setfield(L, -2, "transfer_syntax");
 }
 
+/* Raw pixels from {rows=, columns=, samples=, bits=, data=, photometric=}: wrong sizes are the
+ * caller's mistake and raise. */
 static int set_raw_pixels(lua_State *L, dk_dataset *ds)
 {
-    lua_getfield(L, 2, "rows");
-    lua_getfield(L, 2, "columns");
-    lua_getfield(L, 2, "samples");
-    lua_getfield(L, 2, "bits");
+    int rows = (int)ldk_int_field(L, 2, "rows", 0, 1, 65535);
+    int columns = (int)ldk_int_field(L, 2, "columns", 0, 1, 65535);
+    int samples = (int)ldk_int_field(L, 2, "samples", 1, 1, 3);
+    int bits = (int)ldk_int_field(L, 2, "bits", 8, 1, 16);
+    const char *photometric = ldk_string_field(L, 2, "photometric");
     lua_getfield(L, 2, "data");
-    lua_getfield(L, 2, "photometric");
-    int rows = (int)luaL_checkinteger(L, -6);
-    int columns = (int)luaL_checkinteger(L, -5);
-    int samples = (int)luaL_optinteger(L, -4, 1);
-    int bits = (int)luaL_optinteger(L, -3, 8);
     size_t len;
-    const char *data = lua_tolstring(L, -2, &len);
-    if (data == NULL || lua_type(L, -2) != LUA_TSTRING)
-        return luaL_error(L, "pixels: data must be a string of bytes, got %s", luaL_typename(L, -2));
-    const char *photometric = luaL_optstring(L, -1, NULL);
+    const char *data = lua_tolstring(L, -1, &len);
+    if (data == NULL || lua_type(L, -1) != LUA_TSTRING)
+        return luaL_error(L, "pixels: data must be a string of bytes, got %s", luaL_typename(L, -1));
     dk_error err;
     if (dk_dataset_set_native_pixels(ds, rows, columns, samples, bits, photometric, data, len,
                                      &err) != DK_OK)
-        return ldk_raise(L, &err);
-    lua_settop(L, 1);
+        return ldk_raise_or_fail(L, &err);
+    lua_createtable(L, 0, 8);
+    lua_pushliteral(L, "native");
+    lua_setfield(L, -2, "mode");
+    set_int(L, "rows", rows);
+    set_int(L, "columns", columns);
+    set_int(L, "samples", samples);
+    set_int(L, "bits", bits);
+    lua_pushstring(L, photometric ? photometric : samples == 1 ? "MONOCHROME2" : "RGB");
+    lua_setfield(L, -2, "photometric");
+    set_int(L, "stored_bytes", (lua_Integer)len);
+    lua_pushliteral(L, DK_TS_EXPLICIT_LE);
+    lua_setfield(L, -2, "transfer_syntax");
     return 1;
 }
 
-/* ds:set_pixels(jpeg_path_or_bytes [, opts]) -> report | nil, message, code
- * ds:set_pixels{rows=, columns=, samples=, bits=, data=, photometric=} -> ds */
+/* ds:set_pixels(source [, opts]) -> report | nil, message, code
+ *   source: a JPEG path (a string is always a path), {path=} or {bytes=[, name=]} for a JPEG,
+ *   or {rows=, columns=, samples=, bits=, data=, photometric=} for raw pixels.
+ *   opts (JPEG): decode, keep_markers, allow_rgb, orientation = "apply"|"keep", max_pixels. */
 static int l_set_pixels(lua_State *L)
 {
     dk_dataset *ds = ldk_check_dataset(L, 1);
-    if (lua_type(L, 2) == LUA_TTABLE)
-        return set_raw_pixels(L, ds);
-    size_t len;
-    const char *arg = luaL_checklstring(L, 2, &len);
-    if (!lua_isnoneornil(L, 3))
-        luaL_checktype(L, 3, LUA_TTABLE);
+    if (!dk_dataset_is_root(ds))
+        return luaL_error(L, "set_pixels: pixels go into a root dataset, not a sequence item");
+    if (lua_type(L, 2) == LUA_TTABLE) {
+        lua_getfield(L, 2, "data");
+        int raw = !lua_isnil(L, -1);
+        lua_pop(L, 1);
+        if (raw)
+            return set_raw_pixels(L, ds);
+    }
     dk_jpeg_options opts;
     memset(&opts, 0, sizeof opts);
-    opts.decode = opt_bool(L, 3, "decode");
-    opts.keep_markers = opt_bool(L, 3, "keep_markers");
-    opts.allow_rgb = opt_bool(L, 3, "allow_rgb");
-    opts.max_pixels = opt_size(L, 3, "max_pixels");
     if (!lua_isnoneornil(L, 3)) {
+        luaL_checktype(L, 3, LUA_TTABLE);
+        opts.decode = ldk_bool_field(L, 3, "decode");
+        opts.keep_markers = ldk_bool_field(L, 3, "keep_markers");
+        opts.allow_rgb = ldk_bool_field(L, 3, "allow_rgb");
+        opts.max_pixels = (size_t)ldk_int_field(L, 3, "max_pixels", 0, 0, LUA_MAXINTEGER);
         lua_getfield(L, 3, "orientation");
         static const char *const modes[] = {"apply", "keep", NULL};
         opts.keep_orientation = lua_isnil(L, -1) ? 0 : luaL_checkoption(L, -1, NULL, modes);
         lua_pop(L, 1);
     }
-    if (!dk_dataset_is_root(ds))
-        return luaL_error(L, "set_pixels: pixels go into a root dataset, not a sequence item");
     dk_pixel_report report;
     dk_error err;
-    int rc = is_jpeg_bytes(arg, len)
-                 ? dk_dataset_set_jpeg(ds, (const unsigned char *)arg, len, "JPEG data", &opts,
-                                       &report, &err)
-                 : dk_dataset_set_jpeg_file(ds, arg, &opts, &report, &err);
+    int rc;
+    if (lua_type(L, 2) == LUA_TSTRING) {
+        rc = dk_dataset_set_jpeg_file(ds, lua_tostring(L, 2), &opts, &report, &err);
+    } else {
+        luaL_checktype(L, 2, LUA_TTABLE);
+        const char *path = ldk_string_field(L, 2, "path");
+        if (path != NULL) {
+            rc = dk_dataset_set_jpeg_file(ds, path, &opts, &report, &err);
+        } else {
+            lua_getfield(L, 2, "bytes");
+            size_t len;
+            const char *bytes = lua_tolstring(L, -1, &len);
+            if (bytes == NULL || lua_type(L, -1) != LUA_TSTRING)
+                return luaL_error(L, "set_pixels: give path = FILE, bytes = STRING or raw pixels "
+                                     "{rows=, columns=, data=, ...}");
+            const char *name = ldk_string_field(L, 2, "name");
+            rc = dk_dataset_set_jpeg(ds, (const unsigned char *)bytes, len, name ? name : "JPEG data",
+                                     &opts, &report, &err);
+        }
+    }
     if (rc != DK_OK)
         return ldk_fail(L, &err);
     push_report(L, &report);

@@ -1,13 +1,14 @@
 --- Pieces shared by the bundled templates: module fillers and parameter handling.
 -- A site template normally requires a bundled template and extends it; it can also use
 -- these pieces to build a template of its own.
-local dk = require "dicomkit"
+local core = require "dicomkit.core"
 
 local common = {}
 
 --- Lower-case params are options; CamelCase params are DICOM keywords set as given.
 common.options = {
-  jpeg = "path or bytes of a JPEG to import",
+  jpeg = "path of a JPEG to import",
+  jpeg_bytes = "the bytes of a JPEG to import (a string)",
   pixels = "raw pixels: {rows=, columns=, samples=, bits=, data=, photometric=}",
   decode = "decode the JPEG to native pixels",
   keep_markers = "keep the photo's metadata segments (EXIF, XMP, ...)",
@@ -17,22 +18,42 @@ common.options = {
   now = "the time stamps to use, as os.time() seconds",
 }
 
+-- The key under which common.merge keeps the caller's own params (a table: no string clashes).
+common.GIVEN = {}
+
+-- What the pixel import sets from the image itself: giving these as keywords would describe
+-- pixels the object does not have (a pydicom reader then cannot decode it).
+common.from_pixels = {
+  Rows = true, Columns = true, SamplesPerPixel = true, PhotometricInterpretation = true,
+  BitsAllocated = true, BitsStored = true, HighBit = true, PixelRepresentation = true,
+  PlanarConfiguration = true, PixelData = true, NumberOfFrames = true,
+  LossyImageCompression = true, LossyImageCompressionRatio = true,
+  LossyImageCompressionMethod = true, ICCProfile = true,
+}
+
 --- defaults overridden by params, checked: unknown options and keywords raise.
 function common.merge(template, params)
   local p = {}
   for k, v in pairs(template.defaults or {}) do p[k] = v end
   for k, v in pairs(params) do p[k] = v end
   for k in pairs(p) do
-    if type(k) ~= "string" then
+    if k == common.GIVEN then
+      error(("template %s: parameter names must be strings"):format(template.name), 4)
+    elseif type(k) ~= "string" then
       error(("template %s: parameter names must be strings, got %s"):format(template.name, tostring(k)), 4)
     elseif k:match("^%l") then
       if common.options[k] == nil and not (template.options and template.options[k]) then
         error(("template %s: unknown option '%s'"):format(template.name, k), 4)
       end
-    elseif dk.tag(k) == nil then
+    elseif core.tag(k) == nil then
       error(("template %s: unknown keyword '%s' (not in the data dictionary)"):format(template.name, k), 4)
+    elseif common.from_pixels[k] then
+      error(("template %s: %s is set by the pixel import from the image itself; it cannot be given"):format(
+        template.name, k), 4)
     end
   end
+  -- what the caller gave (not the template's defaults), for common.finish
+  p[common.GIVEN] = params
   return p
 end
 
@@ -42,25 +63,28 @@ function common.timestamps(p)
   return os.date("%Y%m%d", t), os.date("%H%M%S", t)
 end
 
-function common.uid(p, what)
-  if p.uid_root then return dk.uid{ root = p.uid_root } end
-  return dk.uid()
+function common.uid(p)
+  if p.uid_root then return core.uid{ root = p.uid_root } end
+  return core.uid()
 end
 
 --- Import the pixels; returns the report, or nil, message, code.
 function common.pixels(ds, p, allow_rgb)
-  if p.jpeg and p.pixels then
-    error("give either jpeg or pixels, not both", 4)
+  local given = (p.jpeg and 1 or 0) + (p.jpeg_bytes and 1 or 0) + (p.pixels and 1 or 0)
+  if given > 1 then
+    error("give one of jpeg, jpeg_bytes and pixels", 4)
   end
   if p.pixels then
-    ds:set_pixels(p.pixels)
-    return { mode = "native", rows = ds.Rows, columns = ds.Columns, samples = ds.SamplesPerPixel,
-             photometric = ds.PhotometricInterpretation }
+    return ds:set_pixels(p.pixels)
   end
-  if not p.jpeg then
-    error("a template needs pixels: give jpeg = PATH (or bytes), or pixels = {...}", 4)
+  if given == 0 then
+    error("a template needs pixels: give jpeg = PATH, jpeg_bytes = STRING or pixels = {...}", 4)
   end
-  return ds:set_pixels(p.jpeg, {
+  if p.jpeg ~= nil and type(p.jpeg) ~= "string" then
+    error(("jpeg must be a path (a string), got %s; give bytes as jpeg_bytes"):format(type(p.jpeg)), 4)
+  end
+  local source = p.jpeg or { bytes = p.jpeg_bytes }
+  return ds:set_pixels(source, {
     decode = p.decode, keep_markers = p.keep_markers, orientation = p.orientation,
     max_pixels = p.max_pixels, allow_rgb = allow_rgb,
   })
@@ -103,7 +127,7 @@ end
 -- General Equipment Module (C.7.5.1): who made the series; dicomkit unless told otherwise.
 function common.general_equipment(ds, p)
   common.set(ds, p, "Manufacturer", "dicomkit")
-  common.set(ds, p, "SoftwareVersions", "dicomkit " .. dk.version().dicomkit)
+  common.set(ds, p, "SoftwareVersions", "dicomkit " .. core._VERSION)
 end
 
 -- General Image Module (C.7.6.1)
@@ -164,10 +188,19 @@ function common.acquisition_context(items)
   return out
 end
 
---- Keywords given as params win over everything the template set.
-function common.keywords(ds, p)
-  for k, v in pairs(p) do
-    if k:match("^%u") then ds[k] = v end
+--- The last step of every bundled template: the keywords of the params (the template's defaults
+-- and what the caller gave), then a site's `after` hook (which sees them), then what the caller
+-- gave once more, so that it (--set) wins over everything a template or its hook set.
+function common.finish(self, ds, p)
+  local function apply(values)
+    for k, v in pairs(values) do
+      if type(k) == "string" and k:match("^%u") then ds[k] = v end
+    end
+  end
+  apply(p)
+  if self.after then
+    self.after(ds, p)
+    apply(p[common.GIVEN] or {})
   end
 end
 

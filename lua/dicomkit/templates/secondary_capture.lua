@@ -33,8 +33,7 @@ function T.fill(ds, params, self)
   common.set(ds, p, "ImageType", { "DERIVED", "SECONDARY" })
   common.sop_common(ds, p, self.sop_class, date, time)
 
-  common.keywords(ds, p)
-  if self.after then self.after(ds, p) end
+  common.finish(self, ds, p)
   return report
 end
 

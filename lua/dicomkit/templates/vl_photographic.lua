@@ -38,8 +38,7 @@ function T.fill(ds, params, self)
   ds.AcquisitionContextSequence = common.acquisition_context(p.acquisition_context)
   common.sop_common(ds, p, self.sop_class, date, time)
 
-  common.keywords(ds, p)
-  if self.after then self.after(ds, p) end
+  common.finish(self, ds, p)
   return report
 end
 
