@@ -116,8 +116,19 @@ describe("value rules", function()
     assert.equal("ISO_IR 192", ds.SpecificCharacterSet)
     local ascii = dk.dataset{ PatientName = "Muller^Jurgen" }
     assert.is_nil(ascii.SpecificCharacterSet)
+    -- under another declared character set, text it can hold is kept (and written in that set,
+    -- see 03-files), text it cannot hold is refused where it is set
     local latin = dk.dataset{ SpecificCharacterSet = "ISO_IR 100" }
-    assert.has_error(function() latin.PatientName = "Müller" end,
-      "PatientName (0010,0010): the value is UTF-8 but SpecificCharacterSet is 'ISO_IR 100'; set it to 'ISO_IR 192' or remove it first")
+    latin.PatientName = "Müller"
+    assert.equal("Müller", latin.PatientName)
+    assert.has_error(function() latin.PatientName = "Жуков" end,
+      "PatientName (0010,0010): the value has characters that SpecificCharacterSet 'ISO_IR 100' cannot hold; set SpecificCharacterSet to 'ISO_IR 192' (UTF-8) to keep them")
+    local cyrillic = dk.dataset{ PatientName = "Жуков" }
+    assert.has_error(function() cyrillic.SpecificCharacterSet = "ISO_IR 100" end,
+      "PatientName (0010,0010): the value has characters that SpecificCharacterSet 'ISO_IR 100' cannot hold; set SpecificCharacterSet to 'ISO_IR 192' (UTF-8) to keep them")
+    assert.has_error(function() cyrillic.SpecificCharacterSet = "ISO_IR 999" end,
+      "SpecificCharacterSet (0008,0005): 'ISO_IR 999' is not a defined term of PS3.3 C.12.1.1.2 that dicomkit knows (ISO_IR 100, ISO_IR 192, GB18030, ...)")
+    assert.has_error(function() cyrillic.SpecificCharacterSet = { "", "ISO 2022 IR 87" } end,
+      "SpecificCharacterSet (0008,0005): '\\ISO 2022 IR 87' uses code extensions (several character sets); dicomkit reads such files but writes one character set")
   end)
 end)

@@ -33,7 +33,7 @@ describe("dk.uid", function()
       "uid root '1.02.3' is not a valid UID (digits and dots, no empty component, no leading zero, at most 64 characters)")
     assert.has_error(function() dk.uid{ root = "1.2." .. ("9"):rep(45) } end,
       "uid root '1.2." .. ("9"):rep(45) .. "' is 49 characters: at most 47 leaves room for 16 unique digits within 64")
-    assert.has_error(function() dk.uid{ from = 12 } end, "uid: from must be a string, got number")
+    assert.has_error(function() dk.uid{ from = 12 } end, "option from must be a string, got number")
   end)
 end)
 

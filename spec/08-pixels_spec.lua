@@ -8,6 +8,7 @@
 -- with djpeg's and PIL's decodes of the source and with dcmtk's dcmj2pnm rendering.
 local dk = require "dicomkit"
 local h = require "helpers"
+local dciodvfy = require "dciodvfy"
 local json = require "dkjson"
 
 local ORACLES = h.source .. "/spec/oracles/"
@@ -43,15 +44,7 @@ end
 
 -- dicom3tools' verdict on the IOD ("Error" lines) and dcmdump's complaints (stderr).
 local function assert_valid(path, template, what)
-  local _, _, out, err = h.run("dciodvfy " .. h.quote(path))
-  local all = out .. err
-  assert(all:find(TEMPLATES[template].iod, 1, true),
-    what .. ": dciodvfy did not recognise the IOD:\n" .. all)
-  local errors = {}
-  for line in all:gmatch("[^\n]+") do
-    if line:match("^Error") then errors[#errors + 1] = line end
-  end
-  assert(#errors == 0, what .. ": dciodvfy says\n" .. table.concat(errors, "\n"))
+  dciodvfy.accepts(path, TEMPLATES[template].iod, what)
   local _, dump_err, ok = h.dcmdump(path)
   assert(ok, what .. ": dcmdump failed")
   assert.equal("", dump_err, what .. ": dcmdump printed on stderr")
@@ -580,15 +573,21 @@ describe("JPEG import #pixels", function()
       assert.equal(TS_JPEG_BASELINE, ds:transfer_syntax())
     end)
 
-    it("JPEG bytes instead of a path are named 'JPEG data' in messages", function()
+    it("JPEG bytes are given as {bytes=}, named 'JPEG data' (or their name=) in messages", function()
       local bytes = h.read_file(inputs["truncated.jpg"].path)
       local ds = dk.dataset()
-      local report, msg, code = ds:set_pixels(bytes)
+      local report, msg, code = ds:set_pixels{ bytes = bytes }
       assert.is_nil(report)
       assert.equal("EFORMAT", code)
       assert.matches("^JPEG data: truncated", msg)
-      report = assert(ds:set_pixels(h.read_file(inputs["c420.jpg"].path)))
+      report, msg = ds:set_pixels{ bytes = bytes, name = "upload 7" }
+      assert.matches("^upload 7: truncated", msg)
+      report = assert(ds:set_pixels{ bytes = h.read_file(inputs["c420.jpg"].path) })
       assert.equal("passthrough", report.mode)
+      -- a string is always a path, whatever its bytes: JPEG bytes are not guessed at
+      report, msg, code = ds:set_pixels(h.read_file(inputs["c420.jpg"].path))
+      assert.is_nil(report)
+      assert.equal("ENOENT", code)
     end)
   end)
 
@@ -596,7 +595,11 @@ describe("JPEG import #pixels", function()
     it("2x3 grey bytes make a valid Secondary Capture", function()
       local data = "\0\1\2\253\254\255"
       local ds = dk.dataset()
-      assert.equal(ds, ds:set_pixels{ rows = 2, columns = 3, samples = 1, bits = 8, data = data })
+      -- one convention: set_pixels returns its report, for raw pixels too
+      local report = ds:set_pixels{ rows = 2, columns = 3, samples = 1, bits = 8, data = data }
+      assert.same({ mode = "native", rows = 2, columns = 3, samples = 1, bits = 8,
+                    photometric = "MONOCHROME2", stored_bytes = 6,
+                    transfer_syntax = TS_EXPLICIT_LE }, report)
       assert.equal(2, ds.Rows)
       assert.equal(3, ds.Columns)
       assert.equal("MONOCHROME2", ds.PhotometricInterpretation)

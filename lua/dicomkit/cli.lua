@@ -121,8 +121,8 @@ commands.create = {
   run = function(args)
     local p = parser_for("create", commands.create.description)
     p:argument("template", "Template name (dicomkit templates lists them).")
-    p:option("--jpeg", "The JPEG to import."):count("0-1")
-    p:option("--raw", "Raw pixels file instead of a JPEG (needs --rows, --columns)."):count("0-1")
+    p:option("--jpeg", "The JPEG to import."):count("*")
+    p:option("--raw", "Raw pixels file instead of a JPEG (needs --rows, --columns)."):count("*")
     p:option("--rows", "Rows of --raw pixels."):convert(math.tointeger)
     p:option("--columns", "Columns of --raw pixels."):convert(math.tointeger)
     p:option("--samples", "Samples per pixel of --raw pixels (1 or 3).", "1"):convert(math.tointeger)
@@ -135,6 +135,13 @@ commands.create = {
     p:flag("--implicit", "Write Implicit VR Little Endian (native pixels only).")
     p:flag("-q --quiet", "Print nothing on success.")
     local a, usage = parse(p, args)
+    for _, option in ipairs({ "jpeg", "raw" }) do
+      -- argparse keeps only the last of a repeated option: that would drop photos silently
+      if #a[option] > 1 then
+        usage_error(("--%s is given %d times: one JPEG makes one object"):format(option, #a[option]), usage)
+      end
+      a[option] = a[option][1]
+    end
     if (a.jpeg == nil) == (a.raw == nil) then usage_error("give exactly one of --jpeg and --raw", usage) end
     if a.raw and (not a.rows or not a.columns) then usage_error("--raw needs --rows and --columns", usage) end
     local ok, tpl = pcall(dk().template, a.template)
@@ -327,11 +334,11 @@ commands.echo = {
 
 -- every regular file below `path` (or `path` itself), sorted; nothing when it is neither
 local function expand(path, files)
-  local kind = dk()._file_type(path)
+  local kind = require("dicomkit.core")._file_type(path)
   if kind == "file" then
     files[#files + 1] = path
   elseif kind == "directory" then
-    for _, name in ipairs(dk()._dir(path) or {}) do expand(path .. "/" .. name, files) end
+    for _, name in ipairs(require("dicomkit.core")._dir(path) or {}) do expand(path .. "/" .. name, files) end
   end
   return files
 end

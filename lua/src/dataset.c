@@ -938,7 +938,7 @@ static int l_read(lua_State *L)
         limits.max_file_bytes = (uint64_t)ldk_int_field(L, 2, "max_file_bytes", 0, 0, LUA_MAXINTEGER);
         limits.max_inflated_bytes =
             (uint64_t)ldk_int_field(L, 2, "max_inflated_bytes", 0, 0, LUA_MAXINTEGER);
-        limits.max_depth = (unsigned)ldk_int_field(L, 2, "max_depth", 0, 0, 100000);
+        limits.max_depth = (unsigned)ldk_int_field(L, 2, "max_depth", 0, 0, DK_MAX_DEPTH_CAP);
         limits.max_elements = (uint64_t)ldk_int_field(L, 2, "max_elements", 0, 0, LUA_MAXINTEGER);
     }
     dk_error err;

@@ -199,13 +199,15 @@ int dk_dataset_save(dk_dataset *ds, const char *path, const char *transfer_synta
 typedef struct dk_read_limits {
     uint64_t max_file_bytes;     /* the file's size; default 4 GiB */
     uint64_t max_inflated_bytes; /* a deflated data set once inflated; default 512 MiB */
-    unsigned max_depth;          /* sequences inside sequences; default 64 */
+    unsigned max_depth;          /* sequences inside sequences; default 64, at most
+                                    DK_MAX_DEPTH_CAP (dcmtk's parser recurses) */
     uint64_t max_elements;       /* elements, items and fragments in all; default 10,000,000 */
 } dk_read_limits;
 
 #define DK_DEFAULT_MAX_FILE_BYTES ((uint64_t)4 << 30)
 #define DK_DEFAULT_MAX_INFLATED_BYTES ((uint64_t)512 << 20)
 #define DK_DEFAULT_MAX_DEPTH 64u
+#define DK_MAX_DEPTH_CAP 1000u
 #define DK_DEFAULT_MAX_ELEMENTS ((uint64_t)10000000)
 
 /* Read a Part 10 file, or a raw dataset without a meta header (transfer syntax detected).

@@ -527,6 +527,18 @@ static int to_utf8(dk_dataset *root, const char *path, dk_error *err)
     return DK_OK;
 }
 
+// dcmtk parses sequences by recursion, about 1.4 KB of stack a level: the nesting limit may be
+// raised, but not to where an 8 MB stack could overflow (6,000 levels did).
+static int check_limits(const dk_read_limits &limits, const char *who, dk_error *err)
+{
+    if (limits.max_depth > DK_MAX_DEPTH_CAP)
+        return dk_error_set(err, DK_EINVAL,
+                            "%s: max_depth %u is more than %u, the nesting dcmtk's recursive "
+                            "parser can take without running out of stack",
+                            who, limits.max_depth, DK_MAX_DEPTH_CAP);
+    return DK_OK;
+}
+
 // Walk, then parse, then convert the text: the one path every read takes.
 static dk_dataset *read_checked(std::string &bytes, const char *name, const dk_read_limits &limits,
                                 dk_error *err)
@@ -559,6 +571,8 @@ dk_dataset *dk_dataset_read_limited(const char *path, const dk_read_limits *limi
             return nullptr;
         }
         dk_read_limits resolved = dk_read_limits_resolve(limits);
+        if (check_limits(resolved, path, err) != DK_OK)
+            return nullptr;
         std::string bytes;
         if (read_input(path, resolved, &bytes, err) != DK_OK)
             return nullptr;
@@ -573,6 +587,8 @@ dk_dataset *dk_dataset_read_bytes(const void *data, size_t len, const char *name
     return guarded_ptr<dk_dataset>(err, who, [&]() -> dk_dataset * {
         init_dcmtk();
         dk_read_limits resolved = dk_read_limits_resolve(limits);
+        if (check_limits(resolved, who, err) != DK_OK)
+            return nullptr;
         if (len == 0) {
             dk_error_set(err, DK_EFORMAT, "%s: empty, not DICOM", who);
             return nullptr;
