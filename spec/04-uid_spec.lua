@@ -20,6 +20,43 @@ describe("dk.uid", function()
     assert.is_true(#uid <= 64 and dk.is_uid(uid))
   end)
 
+  it("derives from= UIDs as Python's hashlib computes a version 5 UUID in dicomkit's namespace", function()
+    local h = require "helpers"
+    local inputs = { "MRN 42 / visit 7", "x", "", "Müller^Jürgen", "\0binary\255" }
+    local hex = {}
+    for i, v in ipairs(inputs) do hex[i] = (v:gsub(".", function(c) return ("%02x"):format(c:byte()) end)) end
+    -- the namespace is dicomkit's own (core/src/uid.c); the rest is RFC 4122 section 4.3
+    local expected = h.pydicom([==[
+import hashlib, uuid
+ns = bytes.fromhex("5c1f3e8a94274b61a03d7712e5c9084f")
+out = []
+for name in sys.argv[1:]:
+    d = bytearray(hashlib.sha1(ns + bytes.fromhex(name)).digest()[:16])
+    d[6] = (d[6] & 0x0F) | 0x50
+    d[8] = (d[8] & 0x3F) | 0x80
+    u = uuid.UUID(bytes=bytes(d))
+    assert u.version == 5
+    out.append(["2.25.%d" % u.int, "1.2.3." + str(u.int)[-(64 - 6):].lstrip("0")])
+print(json.dumps(out))]==], table.unpack(hex))
+    for i, v in ipairs(inputs) do
+      assert.equal(expected[i][1], dk.uid{ from = v }, "from " .. hex[i])
+      assert.equal(expected[i][2], dk.uid{ root = "1.2.3", from = v }, "root 1.2.3, from " .. hex[i])
+    end
+  end)
+
+  it("makes 2.25 UIDs that are version 4 UUIDs (random), as Python's uuid reads them", function()
+    local h = require "helpers"
+    local uids = {}
+    for i = 1, 50 do uids[i] = dk.uid() end
+    local verdict = h.pydicom([==[
+import uuid
+print(json.dumps([[uuid.UUID(int=int(u[5:])).version, uuid.UUID(int=int(u[5:])).variant == uuid.RFC_4122]
+                  for u in sys.argv[1:]]))]==], table.unpack(uids))
+    for i, v in ipairs(verdict) do
+      assert.same({ 4, true }, v, uids[i])
+    end
+  end)
+
   it("derives the same UID from the same input", function()
     assert.equal(dk.uid{ from = "MRN 42 / visit 7" }, dk.uid{ from = "MRN 42 / visit 7" })
     assert.not_equal(dk.uid{ from = "MRN 42 / visit 7" }, dk.uid{ from = "MRN 42 / visit 8" })

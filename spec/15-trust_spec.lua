@@ -714,3 +714,90 @@ describe("trust: the Lua API's contract", function()
     assert.is_truthy(table.concat(seen, " "):find(("%d:OB"):format(0x00291010), 1, true))
   end)
 end)
+
+describe("trust: command options that had no spec", function()
+  local dir, spy, turned
+  setup(function()
+    dir = h.tmpdir()
+    -- a photo with EXIF (camera make and a GPS position) and orientation 6, 64 x 48: whole MCUs
+    spy = dir .. "/spy.jpg"
+    assert(h.run("/usr/bin/python3 -c \"from PIL import Image; im = Image.new('RGB', (64, 48), (200, 30, 40)); "
+      .. "exif = im.getexif(); exif[0x010F] = 'SpyCam'; exif[0x0112] = 6; "
+      .. "exif[0x8825] = {1: 'N', 2: (47.0, 22.0, 30.0)}; im.save('" .. spy .. "', quality=90, exif=exif.tobytes())\""))
+    turned = spy
+  end)
+  teardown(h.cleanup)
+
+  local function create(args)
+    local out = dir .. "/o.dcm"
+    os.remove(out)
+    local _, status, stdout, err = dicomkit("create " .. args .. " --out " .. h.quote(out))
+    assert.equal(0, status, err)
+    return out, stdout
+  end
+
+  local function attributes(path, ...)
+    return h.pydicom([[
+ds = pydicom.dcmread(sys.argv[1])
+out = {"ts": str(ds.file_meta.TransferSyntaxUID)}
+for k in sys.argv[2:]:
+    v = ds.get(k)
+    out[k] = None if v is None else (str(v) if not isinstance(v, (int, float)) else v)
+print(json.dumps(out))]], path, ...)
+  end
+
+  it("create --decode writes native RGB in Explicit VR Little Endian", function()
+    local out = create("vl_photographic --decode --jpeg " .. h.quote(PHOTO))
+    local a = attributes(out, "PhotometricInterpretation", "Rows", "Columns")
+    assert.same({ ts = "1.2.840.10008.1.2.1", PhotometricInterpretation = "RGB", Rows = 149, Columns = 227 }, a)
+  end)
+
+  it("create --keep-markers keeps the EXIF (GPS included) that is stripped by default", function()
+    local stripped = h.read_file(create("vl_photographic --jpeg " .. h.quote(spy)))
+    assert.is_nil(stripped:find("SpyCam", 1, true))
+    local kept = h.read_file(create("vl_photographic --keep-markers --jpeg " .. h.quote(spy)))
+    assert.is_truthy(kept:find("SpyCam", 1, true))
+    assert.is_truthy(kept:find("Exif\0\0", 1, true))
+  end)
+
+  it("create --keep-orientation stores the pixels as they are (orientation 6 is applied by default)", function()
+    local upright = attributes(create("vl_photographic --jpeg " .. h.quote(turned)), "Rows", "Columns")
+    assert.same({ 64, 48 }, { upright.Rows, upright.Columns })
+    local kept = attributes(create("vl_photographic --keep-orientation --jpeg " .. h.quote(turned)), "Rows", "Columns")
+    assert.same({ 48, 64 }, { kept.Rows, kept.Columns })
+  end)
+
+  it("create --implicit writes Implicit VR Little Endian, and refuses it for JPEG pass-through", function()
+    local out = create("secondary_capture --decode --implicit --jpeg " .. h.quote(PHOTO))
+    assert.equal("1.2.840.10008.1.2", attributes(out).ts)
+    local _, status, _, err = dicomkit("create secondary_capture --implicit --jpeg " .. h.quote(PHOTO)
+      .. " --out " .. h.quote(dir .. "/no.dcm"))
+    assert.equal(1, status)
+    assert.matches("cannot be written as Little Endian Implicit without re-encoding", err, 1, true)
+    assert.is_false(h.exists(dir .. "/no.dcm"))
+  end)
+
+  it("create --raw with --samples 3 and --bits 16 makes what pydicom reads back", function()
+    local raw = dir .. "/pix.raw"
+    h.write_file(raw, string.pack("<" .. ("I2"):rep(18), table.unpack({ 0, 1, 2, 3, 4, 5, 600, 700, 800,
+      900, 1000, 1100, 65535, 0, 1, 2, 3, 4 })))
+    local out = create("secondary_capture --raw " .. h.quote(raw) .. " --rows 2 --columns 3 --samples 3 --bits 16")
+    local a = attributes(out, "SamplesPerPixel", "BitsAllocated", "PhotometricInterpretation")
+    assert.same({ ts = "1.2.840.10008.1.2.1", SamplesPerPixel = 3, BitsAllocated = 16, PhotometricInterpretation = "RGB" }, a)
+    local pixels = h.pydicom("ds = pydicom.dcmread(sys.argv[1])\nprint(json.dumps(ds.pixel_array.flatten().tolist()))", out)
+    assert.same({ 0, 1, 2, 3, 4, 5, 600, 700, 800, 900, 1000, 1100, 65535, 0, 1, 2, 3, 4 }, pixels)
+  end)
+
+  it("create -q prints nothing on success", function()
+    local _, stdout = create("vl_photographic -q --jpeg " .. h.quote(PHOTO))
+    assert.equal("", stdout)
+    local _, said = create("vl_photographic --jpeg " .. h.quote(PHOTO))
+    assert.matches("VL Photographic Image, 227x149 YBR_FULL_422, passthrough", said, 1, true)
+  end)
+
+  it("uid --from with -n is a usage error (one text, one UID)", function()
+    local _, status, _, err = dicomkit("uid --from patient-7 -n 3")
+    assert.equal(2, status)
+    assert.matches("--from makes one UID; drop --count", err, 1, true)
+  end)
+end)

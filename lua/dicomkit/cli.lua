@@ -132,6 +132,7 @@ commands.create = {
     p:flag("--decode", "Decode the JPEG to native pixels.")
     p:flag("--keep-markers", "Keep the photo's metadata (EXIF, GPS, XMP, comments).")
     p:flag("--keep-orientation", "Leave the pixels as stored, ignoring EXIF orientation.")
+    p:option("--max-pixels", "Refuse images of more pixels than this (default 268435456)."):convert(math.tointeger)
     p:flag("--implicit", "Write Implicit VR Little Endian (native pixels only).")
     p:flag("-q --quiet", "Print nothing on success.")
     local a, usage = parse(p, args)
@@ -159,6 +160,7 @@ commands.create = {
     params.decode = a.decode or nil
     params.keep_markers = a.keep_markers or nil
     params.orientation = a.keep_orientation and "keep" or nil
+    params.max_pixels = a.max_pixels
     local made, ds, report = pcall(tpl, params)
     if not made then usage_error(util.without_position(ds), usage) end
     if not ds then complain(report) return 1 end

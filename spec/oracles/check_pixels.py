@@ -36,6 +36,11 @@ tmp = tempfile.mkdtemp(prefix="dicomkit-oracle-")
 atexit.register(shutil.rmtree, tmp, True)
 
 
+# jpegtran's options for the transform that makes each EXIF orientation upright
+JPEGTRAN = {2: ["-flip", "horizontal"], 3: ["-rotate", "180"], 4: ["-flip", "vertical"],
+            5: ["-transpose"], 6: ["-rotate", "90"], 7: ["-transverse"], 8: ["-rotate", "270"]}
+
+
 def upright(im, orientation):
     if orientation in TRANSPOSE:
         return im.transpose(TRANSPOSE[orientation])
@@ -113,6 +118,14 @@ def check(job):
         if source:
             src = open(source, "rb").read()
             r["ecs_equal"] = ecs(frame) is not None and ecs(frame) == ecs(src)
+            if orientation > 1:
+                # jpegtran's perfect transform of the source: the entropy-coded data of a
+                # losslessly turned frame must be byte for byte the same
+                p = subprocess.run(["jpegtran", "-perfect", "-copy", "none"] + JPEGTRAN[orientation]
+                                   + [source], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                r["jpegtran_status"] = p.returncode
+                if p.returncode == 0:
+                    r["ecs_equals_jpegtran"] = ecs(frame) is not None and ecs(frame) == ecs(p.stdout)
 
     arr = ds.pixel_array
     pi = str(ds.PhotometricInterpretation)

@@ -65,7 +65,7 @@ cjpeg("small420.jpg", path("small.ppm"))
 # of MCUs.
 for base, tag in (("small420.jpg", "mcu"), ("c420.jpg", "odd")):
     src = open(path(base), "rb").read()
-    for o in (3, 6, 8):
+    for o in range(1, 9):
         name = "rot%d_%s.jpg" % (o, tag)
         with open(path(name), "wb") as f:
             f.write(insert_after_app0(src, app1_exif(o)))
@@ -145,5 +145,27 @@ huge[sof + 5:sof + 9] = struct.pack(">HH", 60000, 60000)
 with open(path("huge.jpg"), "wb") as f:
     f.write(bytes(huge))
 made["huge.jpg"] = {"path": path("huge.jpg")}
+
+# Entropy-coded data damaged in place (bytes changed, no marker made or lost): the marker layer
+# cannot see it; only the decoder can. Kept only when djpeg itself reports the damage.
+sos = c420.index(b"\xff\xda")
+body_start = sos + 2 + struct.unpack(">H", c420[sos + 2:sos + 4])[0]
+damaged = bytearray(c420)
+for i in range(body_start + 200, len(c420) - 200, 37):
+    if damaged[i] != 0xFF and damaged[i - 1] != 0xFF and (damaged[i] ^ 0x5A) != 0xFF:
+        damaged[i] ^= 0x5A
+with open(path("corrupt.jpg"), "wb") as f:
+    f.write(bytes(damaged))
+p = subprocess.run(["djpeg", path("corrupt.jpg")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+made["corrupt.jpg"] = {"path": path("corrupt.jpg"), "djpeg_status": p.returncode,
+                       "djpeg_says": p.stderr.decode(errors="replace").strip()}
+
+# CMYK (PIL writes it with an Adobe APP14 segment) and lossless JPEG (ffmpeg's ljpeg encoder:
+# SOF3), real files rather than hand-built headers
+Image.new("CMYK", (32, 16), (10, 20, 30, 40)).save(path("cmyk.jpg"))
+made["cmyk.jpg"] = {"path": path("cmyk.jpg")}
+run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=64x48",
+     "-frames:v", "1", "-c:v", "ljpeg", "-pix_fmt", "bgr24", path("lossless.jpg")])
+made["lossless.jpg"] = {"path": path("lossless.jpg")}
 
 print(json.dumps(made))
