@@ -801,3 +801,50 @@ print(json.dumps(out))]], path, ...)
     assert.matches("--from makes one UID; drop --count", err, 1, true)
   end)
 end)
+
+describe("trust: a Lua session under valgrind memcheck #valgrind", function()
+  local dir
+  setup(function() dir = h.tmpdir() end)
+  teardown(h.cleanup)
+
+  it("create, save, read, dump, JSON and a send to storescp lose no memory and touch none badly", function()
+    if sanitizer() then pending("valgrind does not run under AddressSanitizer") return end
+    local scp = h.start_storescp()
+    local script = dir .. "/session.lua"
+    h.write_file(script, [[
+local dk = require "dicomkit"
+local photo, dir, port = ...
+local ds = assert(dk.template("vl_photographic"){ jpeg = photo, PatientName = "Müller^Jürgen",
+  acquisition_context = { { concept = { "111029", "DCM", "Image Quality Rating" }, text = "good" } } })
+assert(ds:save(dir .. "/a.dcm"))
+local decoded = assert(dk.template("secondary_capture"){ jpeg = photo, decode = true })
+assert(decoded:save(dir .. "/b.dcm", { transfer_syntax = "implicit" }))
+local back = assert(dk.read(dir .. "/a.dcm"))
+assert(#tostring(back) > 100 and #back:json() > 100)
+for _ in back:keys() do end
+for _, v in pairs(back) do local _ = v end
+local results, summary = dk.send({ ds, dir .. "/b.dcm" }, { called_ae = "STORESCP", port = tonumber(port) })
+assert(results and summary.stored == 2, "stored " .. tostring(summary and summary.stored))
+local bad = dk.read(dir .. "/missing.dcm")
+assert(bad == nil)
+ds:close()
+decoded = nil
+back = nil
+collectgarbage()
+print("session done")
+]])
+    local stage = h.build .. "/lua"
+    local cmd = "valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect "
+      .. "--error-exitcode=99 --suppressions=" .. h.quote(h.source .. "/spec/support/valgrind.supp")
+      .. " lua5.4 -e " .. h.quote("package.path='" .. stage .. "/?.lua;" .. stage .. "/?/init.lua;'..package.path;"
+      .. "package.cpath='" .. stage .. "/?.so;'..package.cpath") .. " " .. h.quote(script) .. " "
+      .. h.quote(PHOTO) .. " " .. h.quote(dir) .. " " .. scp.port
+    local ok, status, out, err = h.run(cmd)
+    scp.stop()
+    assert.equal(0, status, err)
+    assert.is_true(ok)
+    assert.matches("session done", out, 1, true)
+    assert.is_nil(err:match("definitely lost: [1-9]"), err)
+    assert.is_nil(err:match("Invalid read") or err:match("Invalid write"), err)
+  end)
+end)
