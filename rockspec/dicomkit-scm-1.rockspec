@@ -2,30 +2,33 @@ rockspec_format = "3.0"
 package = "dicomkit"
 version = "scm-1"
 source = {
-  url = "git+file:///dev/null", -- the project is installed from its own checkout: luarocks make
+  url = "git+https://github.com/dicomkit/dicomkit.git",
+  branch = "main",
 }
 description = {
   summary = "Turn ordinary images into conformant DICOM and send them to a PACS",
   detailed = [[
     A C core on dcmtk and libjpeg-turbo (datasets, Part 10 files, UIDs, pixel import,
     C-ECHO/C-STORE), the Lua module `dicomkit`, IOD templates as editable Lua scripts, and the
-    `dicomkit` command.
+    `dicomkit` command (a REPL, scripts, create/dump/validate/echo/send).
   ]],
+  homepage = "https://github.com/dicomkit/dicomkit",
   license = "MIT",
+  labels = { "dicom", "medical-imaging", "jpeg", "pacs" },
 }
 dependencies = {
   "lua >= 5.4, < 5.5",
   "argparse >= 0.7",
-  "luasocket >= 3.0",  -- dicomkit.orthanc (the local Orthanc of the demo)
-  "readline",          -- the REPL's line editing (it falls back to plain input without)
 }
+-- optional at run time: readline (line editing in the REPL; plain input without it)
 test_dependencies = {
   "busted >= 2.0",
   "dkjson >= 2.5",
+  "luasocket >= 3.0",
 }
 external_dependencies = {
   DCMTK = { header = "dcmtk/dcmdata/dctk.h" },
-  TURBOJPEG = { header = "turbojpeg.h" },
+  TURBOJPEG = { header = "turbojpeg.h", library = "turbojpeg" },
 }
 build = {
   type = "cmake",
@@ -35,7 +38,13 @@ build = {
     LUA_INCDIR = "$(LUA_INCDIR)",
     LUADIR = "$(LUADIR)",
     LIBDIR = "$(LIBDIR)",
-    BINDIR = "$(BINDIR)",
+    DCMTK_DIR = "$(DCMTK_DIR)",
+    TURBOJPEG_DIR = "$(TURBOJPEG_DIR)",
     DICOMKIT_TESTS = "OFF",
+    DICOMKIT_INSTALL_COMMAND = "OFF",
+  },
+  -- the command: LuaRocks installs it with a wrapper of its own that finds the module
+  install = {
+    bin = { dicomkit = "scripts/dicomkit.lua" },
   },
 }

@@ -62,31 +62,38 @@ end)
 describe("luarocks make #rock", function()
   after_each(h.cleanup)
 
-  it("installs the module and the command into a tree, both usable from there", function()
+  it("installs the module and LuaRocks' own wrapper of the command, usable from any directory", function()
     local src = h.tmpdir()
-    local tree = h.tmpdir()
+    local home = h.tmpdir()
     -- a copy of the tracked sources, so the install builds from scratch like a user's clone
     local ok, _, _, err = h.run("cd " .. h.quote(h.source) .. " && git ls-files -z | xargs -0 cp --parents -t "
       .. h.quote(src))
     assert(ok, err)
-    ok, _, _, err = h.run("cd " .. h.quote(src) .. " && luarocks --lua-version 5.4 make --deps-mode=none --tree "
-      .. h.quote(tree) .. " rockspec/dicomkit-scm-1.rockspec")
+    ok, _, _, err = h.run("cd " .. h.quote(src) .. " && luarocks --lua-version 5.4 lint rockspec/dicomkit-scm-1.rockspec")
     assert(ok, err)
+    -- the user's own tree (~/.luarocks), as `luarocks make --local` makes it
+    ok, _, _, err = h.run("cd " .. h.quote(src) .. " && HOME=" .. h.quote(home)
+      .. " luarocks --lua-version 5.4 make --local --deps-mode=none rockspec/dicomkit-scm-1.rockspec")
+    assert(ok, err)
+    local tree = home .. "/.luarocks"
+    local wrapper = h.read_file(tree .. "/bin/dicomkit")
+    -- LuaRocks wrote it: no path of the build tree or of the sources in it
+    assert.is_nil(wrapper:find(src, 1, true), wrapper)
+    assert.matches("luarocks.loader", wrapper, 1, true)
     local out
-    ok, _, out, err = h.run("cd / && eval \"$(luarocks --lua-version 5.4 path --tree " .. h.quote(tree)
-      .. ")\" && lua5.4 -e 'local dk = require \"dicomkit\"; print(dk.is_uid(dk.uid()), package.searchpath(\"dicomkit.core\", package.cpath))'")
+    ok, _, out, err = h.run("cd / && HOME=" .. h.quote(home) .. " eval \"$(luarocks --lua-version 5.4 path --tree "
+      .. h.quote(tree) .. ")\" && lua5.4 -e 'local dk = require \"dicomkit\"; print(dk.is_uid(dk.uid()), package.searchpath(\"dicomkit.core\", package.cpath))'")
     assert(ok, err)
     assert.equal("true\t" .. tree .. "/lib/lua/5.4/dicomkit/core.so\n", out)
 
     local script = src .. "/s.lua"
     h.write_file(script, "print(dk.dataset{ PatientName = arg[1] }.PatientName)")
-    ok, _, out, err = h.run("cd / && env -u LUA_PATH -u LUA_CPATH " .. h.quote(tree .. "/bin/dicomkit") .. " "
-      .. h.quote(script) .. " Installed^Ok")
+    local bin = "cd / && env -u LUA_PATH -u LUA_CPATH HOME=" .. h.quote(home) .. " " .. h.quote(tree .. "/bin/dicomkit")
+    ok, _, out, err = h.run(bin .. " " .. h.quote(script) .. " Installed^Ok")
     assert(ok, err)
     assert.equal("Installed^Ok\n", out)
 
     -- the subcommands work from the tree's bin too
-    local bin = "cd / && env -u LUA_PATH -u LUA_CPATH " .. h.quote(tree .. "/bin/dicomkit")
     ok, _, out, err = h.run(bin .. " version")
     assert(ok, err)
     assert.matches("^dicomkit %d+%.%d+%.%d+\ndcmtk ", out)
