@@ -4,10 +4,12 @@
 -- Prints a table (median time, files/s, MB/s, peak RSS, ratios) and writes it as JSON to
 -- bench/results/latest.json. Whole-process timing by hyperfine; peak RSS by GNU time.
 local json = require "dkjson"
-local orthanc_lib = require "dicomkit.orthanc"
 
 local here = arg[0]:match("^(.*)/[^/]+$") or "."
 local root = here .. "/.."
+-- the local Orthanc helper is test code (spec/support), not part of the installed module
+package.path = root .. "/spec/support/?.lua;" .. package.path
+local orthanc_lib = require "orthanc"
 local smoke, runs = false, 5
 do
   local i = 1
@@ -22,7 +24,7 @@ end
 local size = smoke and { hd = 4, w = 320, h = 240, big_w = 640, big_h = 480, store = 4, memory = 200 }
                     or { hd = 200, w = 1920, h = 1080, big_w = 4000, big_h = 3000, store = 200, memory = 10000 }
 
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local q = require("dicomkit.util").shell_quote
 local function sh(cmd)
   local p = io.popen(cmd .. " 2>&1")
   local out = p:read("a")

@@ -39,7 +39,7 @@ describe("README.md", function()
     assert.matches("(0008,0080) LO [St. Example Clinic]", dump, 1, true)
     assert.matches("(0008,1010) SH [PHOTO-1]", dump, 1, true)
     assert.matches("(0008,0070) LO [Clinic Camera]", dump, 1, true)
-    dciodvfy.accepts(dir .. "/p.dcm", "VL Photographic Image")
+    dciodvfy.accepts(dir .. "/p.dcm", "VLPhotographicImage")
   end)
 
   it("shows the quick-start commands that exist", function()

@@ -153,9 +153,10 @@ describe("hostile inputs, thousands in one process #hostile", function()
     for _, name in ipairs(report.leftovers) do
       assert.equal("in.bin", name, what .. ": a file was left behind")
     end
-    -- memory: what it holds after the second tenth is what it holds at the end
+    -- memory: what it holds after the second tenth is what it holds at the end (under the
+    -- sanitizers, whose quarantine keeps freed memory resident, LeakSanitizer judges instead)
     local second, last = report.rss[2], report.rss[#report.rss]
-    assert.is_true(last - second < 30 * 1024,
+    assert.is_true(sanitizer() or last - second < 30 * 1024,
       ("%s: RSS grew from %d KB to %d KB"):format(what, second, last))
     -- time: the second half costs about what the first did (no growth with the count)
     assert.is_true(report.second < 2.5 * report.first + 1,

@@ -5,9 +5,7 @@ local helpers = {}
 helpers.source = os.getenv("DICOMKIT_SOURCE") or "."
 helpers.build = os.getenv("DICOMKIT_BUILD") or (helpers.source .. "/build")
 
-local function shell_quote(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
+local shell_quote = require("dicomkit.util").shell_quote
 helpers.quote = shell_quote
 
 --- Run a shell command; returns ok, exit code, stdout, stderr.
@@ -110,7 +108,7 @@ function helpers.json_decode(s)
 end
 
 --- A free TCP port on loopback.
-function helpers.free_port() return require("dicomkit.orthanc").free_port() end
+function helpers.free_port() return require("orthanc").free_port() end
 
 --- Start a command in the background; returns its pid.
 function helpers.spawn(cmd, log)
@@ -133,11 +131,11 @@ function helpers.stop(pid, signal)
   os.execute("kill -KILL " .. pid .. " 2>/dev/null")
 end
 
---- Start Orthanc on loopback with its own config and storage (dicomkit.orthanc); `extra` adds
+--- Start Orthanc on loopback with its own config and storage (spec/support/orthanc.lua); `extra` adds
 -- config keys. The handle has .http, .dicom, .aet, .pid, .dir, rest(path) (JSON decoded),
 -- lookup(uid) and stop(signal).
 function helpers.start_orthanc(extra, dir)
-  local o = assert(require("dicomkit.orthanc").start{ dir = dir or helpers.tmpdir(), config = extra })
+  local o = assert(require("orthanc").start{ dir = dir or helpers.tmpdir(), config = extra })
   local handle = { http = o.http, dicom = o.dicom, aet = o.aet, pid = o.pid, dir = o.dir }
   function handle.rest(path)
     local body, code = o:get(path)

@@ -644,10 +644,10 @@ static void test_size_limit(void)
                  "test.jpg: image is 65535 x 65535 = 4294836225 pixels, more than the limit of "
                  "268435456");
     /* past the pixel limit, the size must still fit the coded data: 65535 x 65535 in 4:2:0 is
-     * 1,048,576 MCUs, at least one bit each, and this stream has a few dozen bytes */
+     * 4096 x 4096 MCUs of 16 x 16, at least one bit each, and this stream has a few dozen bytes */
     EXPECT_ERROR(dk_jpeg_read_header(b.p, b.n, "big", (size_t)-1, &info, &err), err, DK_EFORMAT,
                  "big: declares 65535 x 65535 pixels but holds only");
-    CHECK(strstr(err.message, "fewer than the 1048576 bits (one per MCU)") != NULL);
+    CHECK(strstr(err.message, "fewer than the 16777216 bits (one per MCU)") != NULL);
     dk_error_clear(&err);
     EXPECT_ERROR(dk_jpeg_read_header(b.p, b.n, "big", 1000, &info, &err), err, DK_EINVAL,
                  "limit of 1000");

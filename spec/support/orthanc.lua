@@ -1,37 +1,11 @@
---- A local Orthanc for demos and tests: Debian's /usr/sbin/Orthanc with its own configuration
--- and storage in a directory of ours, on free loopback ports, HTTP for localhost only, stopped by
--- its pid. Needs LuaSocket (for ports and the REST API).
+--- A local Orthanc for the demo and the specs (not installed with the module): Debian's
+-- /usr/sbin/Orthanc with its own configuration and storage in a directory of ours, on free
+-- loopback ports, HTTP for localhost only, stopped by its pid. Needs LuaSocket (ports and the
+-- REST API) and dkjson (its configuration).
 local orthanc = {}
 
-local function shell_quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-
-local function json_value(v, out)
-  local t = type(v)
-  if t == "table" then
-    if #v > 0 or next(v) == nil then
-      out[#out + 1] = "["
-      for i, x in ipairs(v) do
-        if i > 1 then out[#out + 1] = "," end
-        json_value(x, out)
-      end
-      out[#out + 1] = "]"
-    else
-      out[#out + 1] = "{"
-      local first = true
-      for k, x in pairs(v) do
-        if not first then out[#out + 1] = "," end
-        first = false
-        out[#out + 1] = ("%q:"):format(k)
-        json_value(x, out)
-      end
-      out[#out + 1] = "}"
-    end
-  elseif t == "string" then
-    out[#out + 1] = ("%q"):format(v):gsub("\\\n", "\\n")
-  else
-    out[#out + 1] = tostring(v)
-  end
-end
+local json = require "dkjson"
+local shell_quote = require("dicomkit.util").shell_quote
 
 --- A free TCP port on loopback.
 function orthanc.free_port()
@@ -61,10 +35,8 @@ function orthanc.start(opts)
     Plugins = {}, ConcurrentJobs = 1, SaveJobs = false,
   }
   for k, v in pairs(opts.config or {}) do config[k] = v end
-  local text = {}
-  json_value(config, text)
   local f = assert(io.open(dir .. "/orthanc.json", "w"))
-  f:write(table.concat(text))
+  f:write(json.encode(config))
   f:close()
   -- TCP_NODELAY: Debian's dcmtk inside Orthanc leaves Nagle on otherwise (~45 ms per object).
   -- LD_PRELOAD is ours (a sanitizer run), not Orthanc's.

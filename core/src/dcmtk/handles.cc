@@ -40,7 +40,10 @@ dk_dataset *item_handle(dk_dataset *root, DcmItem *item, unsigned depth)
     h->item = item;
     h->root = root;
     h->depth = depth;
-    root->all_items.reserve(root->all_items.size() + 1); // so that push_back cannot throw below
+    // room first, so that push_back cannot throw below; grown geometrically (an exact +1 would
+    // copy the whole array for each of a 40,000-item sequence's handles)
+    if (root->all_items.size() == root->all_items.capacity())
+        root->all_items.reserve(2 * root->all_items.size() + 16);
     root->items[item] = h.get();
     root->all_items.push_back(h.get());
     return h.release();
