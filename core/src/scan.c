@@ -1,6 +1,8 @@
 /* dicomkit: the structure walk over a DICOM byte stream, see scan.h. */
 #include "scan.h"
 
+#include "dicomkit/vr.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,17 +47,15 @@ static uint32_t rd32(const unsigned char *p, int big)
 
 static int is_upper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
 
-/* Explicit VRs whose header has two reserved bytes and a 32-bit length (PS3.5 7.1.2). Any
- * other two bytes, a VR unknown to dcmtk included, have a 16-bit length: dcmtk reads a
- * non-standard VR so ("assuming 2 byte length field"), and this walk must cut the stream where
- * dcmtk will. */
+/* Explicit VRs whose header has two reserved bytes and a 32-bit length (PS3.5 7.1.2), from the
+ * one VR table (dk_vr_facts). Any other two bytes, a VR unknown to dcmtk included, have a
+ * 16-bit length: dcmtk reads a non-standard VR so ("assuming 2 byte length field"), and this
+ * walk must cut the stream where dcmtk will. */
 static int long_form(const char vr[2])
 {
-    static const char *const long_vrs[] = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ",
-                                           "SV", "UC", "UN", "UR", "UT", "UV"};
-    for (size_t i = 0; i < sizeof long_vrs / sizeof long_vrs[0]; i++)
-        if (long_vrs[i][0] == vr[0] && long_vrs[i][1] == vr[1]) return 1;
-    return 0;
+    char name[3] = {vr[0], vr[1], '\0'};
+    const dk_vr_facts *facts = dk_vr_facts_of(name);
+    return facts != NULL && !facts->short_length;
 }
 
 /* ------------------------------------------------------------------- walker */
