@@ -193,7 +193,7 @@ print(json.dumps(ds.to_json_dict()))
       -- every line names the file; the last says what checked it; dciodvfy's warnings are
       -- passed on as warnings (the two README lists, and DICOMDIR's Patient ID)
       for line in out:gmatch("[^\n]+") do assert.equal(good .. ": ", line:sub(1, #good + 2)) end
-      assert.matches(good .. ": ok (0 errors, 3 warnings; checked by dicomkit's tables and dciodvfy)\n$", out, 1, true)
+      assert.equal(good .. ": ok (0 errors, 3 warnings; checked by dicomkit's tables and dciodvfy)", out:match("([^\n]*)\n$"))
       assert.matches("warning: dciodvfy: Warning - Missing attribute or value that would be needed to build DICOMDIR - Study ID", out, 1, true)
       -- the same object without its Study Instance UID
       local bad = dir .. "/bad.dcm"

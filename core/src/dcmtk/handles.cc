@@ -118,6 +118,52 @@ DcmElement *find_element(dk_dataset *ds, uint32_t tag)
     return *at;
 }
 
+OFCondition put_element(dk_dataset *ds, DcmElement *elem)
+{
+    uint32_t tag = tag_of(elem);
+    DcmElement *old = find_element(ds, tag); // the arrays are valid from here on
+    // where `elem` goes, found while `old` is alive: the search reads the tags in the array
+    std::vector<DcmElement *> &all = ds->elements;
+    size_t at = (size_t)(std::lower_bound(all.begin(), all.end(), tag,
+                                          [](const DcmElement *e, uint32_t t) {
+                                              return tag_of(e) < t;
+                                          }) -
+                         all.begin());
+    if (old != nullptr)
+        retire_items(ds->root, old);
+    OFCondition cond = ds->item->insert(elem, OFTrue); // deletes `old`
+    touched(ds);
+    if (cond.bad())
+        return cond;
+    // keep this handle's arrays valid instead of rebuilding them at the next read: a loop that
+    // sets n elements would otherwise walk the list n times
+    if (old != nullptr) {
+        ds->children.erase(old);
+        all[at] = elem;
+    } else {
+        all.insert(all.begin() + (std::ptrdiff_t)at, elem);
+    }
+    ds->cache_generation = ds->root->generation;
+    return cond;
+}
+
+void drop_element(dk_dataset *ds, DcmElement *elem)
+{
+    uint32_t tag = tag_of(elem);
+    elements_of(ds); // valid from here on
+    std::vector<DcmElement *> &all = ds->elements;
+    // found before `elem` is deleted: the search reads the tags in the array
+    auto at = std::lower_bound(all.begin(), all.end(), tag,
+                               [](const DcmElement *e, uint32_t t) { return tag_of(e) < t; });
+    retire_items(ds->root, elem);
+    delete ds->item->remove(elem);
+    touched(ds);
+    if (at != all.end() && *at == elem)
+        all.erase(at);
+    ds->children.erase(elem);
+    ds->cache_generation = ds->root->generation;
+}
+
 const std::vector<DcmObject *> &children_of(dk_dataset *ds, DcmObject *container)
 {
     refresh(ds);

@@ -92,6 +92,11 @@ dk_dataset *item_handle(dk_dataset *root, DcmItem *item, unsigned depth);
 void touched(dk_dataset *ds);
 // Mark every item handle below `obj` stale, before dcmtk deletes the objects.
 void retire_items(dk_dataset *root, DcmObject *obj);
+// The one place an element goes into a dataset or leaves it: put_element replaces any element
+// of the same tag (retiring item handles below it) and takes ownership of `elem` on success;
+// drop_element removes and deletes `elem`. Both keep the handle's arrays up to date.
+OFCondition put_element(dk_dataset *ds, DcmElement *elem);
+void drop_element(dk_dataset *ds, DcmElement *elem);
 // The element `tag` directly in `ds`, or NULL (binary search of the handle's array).
 DcmElement *find_element(dk_dataset *ds, uint32_t tag);
 // The elements of `ds`, in tag order.

@@ -122,21 +122,12 @@ struct staged {
     {
         for (const DcmTagKey &key : removals) {
             DcmElement *gone = find_element(ds, ((uint32_t)key.getGroup() << 16) | key.getElement());
-            if (gone != nullptr) {
-                retire_items(ds->root, gone);
-                touched(ds);
-                delete ds->item->remove(gone);
-            }
+            if (gone != nullptr)
+                drop_element(ds, gone);
         }
-        for (std::unique_ptr<DcmElement> &e : elements) {
-            DcmElement *old = find_element(ds, ((uint32_t)e->getGTag() << 16) | e->getETag());
-            if (old != nullptr)
-                retire_items(ds->root, old);
-            touched(ds);
-            if (ds->item->insert(e.get(), OFTrue).good())
+        for (std::unique_ptr<DcmElement> &e : elements)
+            if (put_element(ds, e.get()).good())
                 e.release();
-        }
-        touched(ds);
     }
 };
 

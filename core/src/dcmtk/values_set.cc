@@ -177,11 +177,7 @@ int check_vm(const target &t, size_t vm, dk_error *err)
 int install(dk_dataset *ds, const target &t, DcmElement *elem, dk_error *err)
 {
     std::unique_ptr<DcmElement> owned(elem);
-    DcmElement *old = find_element(ds, t.tag);
-    if (old != nullptr)
-        retire_items(ds->root, old);
-    touched(ds);
-    OFCondition cond = ds->item->insert(elem, OFTrue);
+    OFCondition cond = put_element(ds, elem);
     if (cond.bad())
         return fail_condition(err, DK_EINTERNAL, t.what, cond);
     owned.release();
@@ -732,9 +728,7 @@ int dk_dataset_remove(dk_dataset *ds, uint32_t tag, dk_error *err)
         if (elem == nullptr)
             return dk_error_set(err, DK_ENOENT, "%s is not in the dataset",
                                 describe_tag(tag).c_str());
-        retire_items(ds->root, elem);
-        touched(ds);
-        delete ds->item->remove(elem);
+        drop_element(ds, elem);
         return (int)DK_OK;
     });
 }
