@@ -56,7 +56,10 @@ dk.uid([{root=, from=}]) -> "2.25...."
   check_ae = "dk.check_ae(title [, what]) -> true\n  Raises when title is not a valid AE title.",
   is_dataset = "dk.is_dataset(x) -> boolean",
   version = "dk.version() -> {dicomkit=, dcmtk=, libjpeg_turbo=, lua=}",
-  help = "help(x) -> prints what x is and how to use it; help() lists the topics.",
+  help = [[
+help(x) prints what x is and how to use it; help() lists the topics.
+  help is a global in dicomkit's REPL and in scripts run by `dicomkit SCRIPT.lua`; dk.help(x)
+  returns the text instead of printing it.]],
   -- dataset methods
   ["ds:get"] = "ds:get(key) -> value, vr | nil\n  key: a keyword, a tag number or \"(gggg,eeee)\".",
   ["ds:set"] = [[
@@ -94,6 +97,13 @@ assoc:store(ds_or_path) -> result | nil, message, code [, result]
   ["assoc:is_open"] = "assoc:is_open() -> boolean",
   ["assoc:state"] = "assoc:state() -> \"open\" | \"released\" | \"failed\" | \"closed\"",
   ["assoc:close"] = "assoc:close()\n  Abort if still open and free it (as <close> and the collector do).",
+  -- template methods
+  ["template:extend"] = [[
+tpl:extend{ name=, defaults = { Keyword = value, option = value }, after = function(ds, params) } -> template
+  A template that is this one with other defaults and an extra last step (a site template):
+    return dk.template("vl_photographic"):extend{ name = "site_photo",
+      defaults = { InstitutionName = "General Hospital", uid_root = "1.2.826.0.1.3680043.9999" } }
+  Saved as site_photo.lua in a directory listed in DICOMKIT_TEMPLATES.]],
 }
 
 -- Which text a function value has: the module's functions and the methods of datasets and
@@ -111,15 +121,23 @@ local function index_functions()
       if type(value) == "function" and texts[name] then by_function[value] = texts[name] end
     end
   end
-  local ds = core.dataset()
-  for name in pairs(texts) do
-    local method = name:match("^ds:(.+)$")
-    if method then
-      local f = ds[method]
-      if type(f) == "function" then by_function[f] = texts[name] end
+  -- help itself: the global of the REPL and of scripts (help.print), and dk.help (help.text)
+  by_function[help.print] = texts.help
+  by_function[help.text] = texts.help
+  -- the methods table itself: ds[name] would raise for a name that is no method
+  local dmt = debug.getregistry()["dicomkit.Dataset"]
+  if dmt and type(dmt.__methods) == "table" then
+    for name, f in pairs(dmt.__methods) do
+      if type(f) == "function" and texts["ds:" .. name] then by_function[f] = texts["ds:" .. name] end
     end
   end
-  ds:close()
+  local template = require "dicomkit.template"
+  local tmt = getmetatable(template.new{ name = "help", sop_class = "1.2", fill = function() end })
+  if tmt and type(tmt.__index) == "table" then
+    for name, f in pairs(tmt.__index) do
+      if type(f) == "function" and texts["template:" .. name] then by_function[f] = texts["template:" .. name] end
+    end
+  end
   local mt = debug.getregistry()["dicomkit.Association"]
   if mt and type(mt.__index) == "table" then
     for name, f in pairs(mt.__index) do
@@ -132,7 +150,8 @@ end
 --- The help text of a template (its name, IOD, options and modules).
 function help.template(t)
   local lines = { ("template %s: %s (SOP Class %s)"):format(t.name, t.iod or "?", t.sop_class) }
-  lines[#lines + 1] = "  call it: local ds, report = dk.template(\"" .. t.name .. "\"){ jpeg = PATH, Keyword = value, ... }"
+  lines[#lines + 1] = ("  call it: local ds, report = dk.template(%q){ jpeg = PATH, Keyword = value, ... }")
+    :format(t.name)
   local options = {}
   local common = require "dicomkit.templates.common"
   for k, v in pairs(common.options) do options[k] = v end
@@ -143,39 +162,92 @@ function help.template(t)
   lines[#lines + 1] = "  options:"
   for _, k in ipairs(names) do lines[#lines + 1] = ("    %-20s %s"):format(k, options[k]) end
   lines[#lines + 1] = "  any other CamelCase param is a DICOM keyword, set last (it wins over the template)"
+  local defaults = {}
+  for k, v in pairs(t.defaults or {}) do
+    if type(k) == "string" then
+      defaults[#defaults + 1] = k .. " = " .. (type(v) == "string" and ("%q"):format(v) or tostring(v))
+    end
+  end
+  if #defaults > 0 then
+    table.sort(defaults)
+    lines[#lines + 1] = "  defaults: " .. table.concat(defaults, ", ")
+  end
+  if t.base and t.base.name then lines[#lines + 1] = "  extends: " .. t.base.name end
   if t.modules then
     lines[#lines + 1] = "  modules: " .. table.concat(t.modules, ", ")
   end
   return table.concat(lines, "\n")
 end
 
+--- The help text of a function of dicomkit's (a dk function, a dataset or association
+-- method), or nil.
+function help.lookup(f)
+  return index_functions()[f]
+end
+
+--- The first line of a function's help text (its signature), or nil.
+function help.signature(f)
+  local text = type(f) == "function" and index_functions()[f]
+  return text and text:match("^[^\n]*") or nil
+end
+
+local function topics(prefix)
+  local names = {}
+  for k in pairs(texts) do
+    if prefix == "" and not k:find(":", 1, true) and k ~= "help" then
+      names[#names + 1] = "dk." .. k
+    elseif prefix ~= "" and k:sub(1, #prefix) == prefix then
+      names[#names + 1] = k
+    end
+  end
+  table.sort(names)
+  -- several to a line, under 96 columns
+  local lines, line = {}, "   "
+  for _, name in ipairs(names) do
+    if #line + #name + 1 > 96 then lines[#lines + 1] = line line = "   " end
+    line = line .. " " .. name
+  end
+  lines[#lines + 1] = line
+  return table.concat(lines, "\n")
+end
+
 --- The help text of x (a function, a template, a dataset, a topic name), or of everything.
 function help.text(x)
   if x == nil then
-    local names = {}
-    for k in pairs(texts) do names[#names + 1] = k end
-    table.sort(names)
-    return "help(x) for any of: dk." .. table.concat(names, ", "):gsub(", ds:", ", ds:")
-      .. "\nand for a template: help(dk.template(\"vl_photographic\"))"
+    return table.concat({
+      "help(x) shows what x is and how to use it. x can be:",
+      "  a function of the module:",
+      topics(""),
+      "  a dataset or one of its methods (help(ds), help(ds.save)):",
+      topics("ds:"),
+      "  an association (dk.connect) or one of its methods:",
+      topics("assoc:"),
+      "  a template: help(dk.template(\"vl_photographic\")) lists its options and modules;",
+      "    dk.templates() lists the templates, tpl:extend{...} makes a site template",
+      "  or a name: help(\"read\"), help(\"ds:save\"), help(\"assoc:store\")",
+      "In the REPL: an expression is printed, .trace shows the traceback of the last error,",
+      "TAB completes (ds.Pat, dk.tem), Ctrl-C stops a running chunk, Ctrl-D leaves.",
+    }, "\n")
   end
   if type(x) == "string" then
-    return texts[x] or texts[x:gsub("^dk%.", "")] or ("no help for '" .. x .. "'")
+    return texts[x] or texts[(x:gsub("^dk%.", ""))] or texts[(x:gsub("^ds%.", "ds:"))]
+      or ("no help for '" .. x .. "' (help() lists the topics)")
   end
   if type(x) == "function" then
-    return index_functions()[x] or "no help for this function"
+    return index_functions()[x] or "no help for this function: it is not dicomkit's (help() lists the topics)"
   end
-  if type(x) == "table" and x.sop_class and x.fill then
+  if type(x) == "table" and x.sop_class and type(x.fill) == "function" then
     return help.template(x)
   end
   if core.is_dataset(x) then
-    local methods = {}
-    for name in pairs(texts) do
-      if name:match("^ds:") then methods[#methods + 1] = name end
-    end
-    table.sort(methods)
-    return "a dataset: ds.Keyword reads and writes values; methods: " .. table.concat(methods, ", ")
+    return "a dataset: ds.Keyword reads and writes values (ds[0x00100010] too), #ds counts the\n"
+      .. "elements, pairs(ds) walks them in tag order, print(ds) dumps it. Methods (help(ds.save)...):\n"
+      .. topics("ds:")
   end
-  return "no help for a " .. type(x)
+  if type(x) == "userdata" and getmetatable(x) == debug.getregistry()["dicomkit.Association"] then
+    return "an association (dk.connect): methods (help(assoc.store)...):\n" .. topics("assoc:")
+  end
+  return "no help for a " .. type(x) .. " (help() lists the topics)"
 end
 
 --- help(x): print the text.
