@@ -306,7 +306,8 @@ describe("trust: writing files", function()
     local fifo = dir .. "/pipe"
     assert(h.run("mkfifo " .. h.quote(fifo)))
     local copy = dir .. "/from-fifo.dcm"
-    local reader = h.spawn("cat " .. h.quote(fifo) .. " > " .. h.quote(copy), dir .. "/cat.log")
+    local reader = h.spawn("exec cat " .. h.quote(fifo) .. " > " .. h.quote(copy), dir .. "/cat.log")
+    finally(function() h.stop(reader, "KILL") end) -- a reader left waiting if create failed
     local _, status, _, err = dicomkit("create vl_photographic --jpeg " .. h.quote(PHOTO)
       .. " --out " .. h.quote(fifo))
     for _ = 1, 50 do if not h.alive(reader) then break end os.execute("sleep 0.05") end

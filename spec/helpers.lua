@@ -116,17 +116,26 @@ function helpers.spawn(cmd, log)
   return tonumber(out:match("%d+"))
 end
 
+--- Whether a process runs; one that exited but is not reaped yet (a zombie: background
+-- processes are reaped by PID 1, which may take a second or two) is not alive.
 function helpers.alive(pid)
+  local f = io.open("/proc/" .. pid .. "/stat", "r")
+  if f then
+    local stat = f:read("a") or ""
+    f:close()
+    return stat:match("^%d+ %(.*%) (%a)") ~= "Z"
+  end
   return os.execute("kill -0 " .. pid .. " 2>/dev/null") == true
 end
 
 --- Stop a process we started, by its pid, and wait until it is gone.
 function helpers.stop(pid, signal)
   if not pid then return end
+  local socket = require "socket"
   os.execute("kill -" .. (signal or "TERM") .. " " .. pid .. " 2>/dev/null")
-  for _ = 1, 100 do
+  for _ = 1, 500 do
     if not helpers.alive(pid) then return end
-    os.execute("sleep 0.1")
+    socket.sleep(0.02)
   end
   os.execute("kill -KILL " .. pid .. " 2>/dev/null")
 end
@@ -166,6 +175,55 @@ function helpers.start_storescp(args, env)
     os.execute("sleep 0.05")
   end
   error("storescp did not start: " .. helpers.read_file(dir .. "/storescp.log"))
+end
+
+--- Start spec/support/fake_scp.py, a DICOM peer of ours for what real peers do not do on demand
+-- (never answer, answer garbage, answer a given status), on a free loopback port with its own
+-- directory; `args` are its options (a shell string). The handle has .port, .pid, .dir,
+-- records() (what it recorded so far, decoded), events(name [, conn]) (the records of one kind),
+-- wait(predicate [, seconds]) and stop().
+function helpers.start_fake_scp(args)
+  local socket = require "socket"
+  local dir = helpers.tmpdir()
+  local record = dir .. "/record.jsonl"
+  local pid = helpers.spawn("exec /usr/bin/python3 " .. shell_quote(helpers.source .. "/spec/support/fake_scp.py")
+    .. " " .. shell_quote(record) .. " " .. (args or ""), dir .. "/fake_scp.log")
+  local fake = { pid = pid, dir = dir }
+  function fake.records()
+    local f = io.open(record, "rb")
+    if not f then return {} end
+    local list = {}
+    for line in f:lines() do
+      local value = json.decode(line)
+      if value then list[#list + 1] = value end -- a line being written is skipped
+    end
+    f:close()
+    return list
+  end
+  function fake.events(name, conn)
+    local list = {}
+    for _, r in ipairs(fake.records()) do
+      if r.event == name and (conn == nil or r.conn == conn) then list[#list + 1] = r end
+    end
+    return list
+  end
+  function fake.wait(predicate, seconds)
+    local deadline = socket.gettime() + (seconds or 10)
+    repeat
+      local value = predicate()
+      if value then return value end
+      socket.sleep(0.02)
+    until socket.gettime() > deadline
+    return nil
+  end
+  function fake.stop() helpers.stop(pid) end
+  local listening = fake.wait(function() return fake.events("listening")[1] end)
+  if not listening then
+    helpers.stop(pid)
+    error("fake_scp.py did not start: " .. helpers.read_file(dir .. "/fake_scp.log"))
+  end
+  fake.port = listening.port
+  return fake
 end
 
 return helpers

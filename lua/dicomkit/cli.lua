@@ -310,7 +310,10 @@ local function connect_params(a, usage)
   local peer = parse_peer(a.peer, usage)
   local ok, err = pcall(dk().check_ae, a.calling_ae, "calling AE title")
   if not ok then usage_error(util.without_position(err), usage) end
-  if not a.timeout or a.timeout <= 0 then usage_error("--timeout must be a positive number", usage) end
+  -- dk.connect takes at most a day: more would be its error, with a traceback, not a usage error
+  if not a.timeout or a.timeout <= 0 or a.timeout > 86400 then
+    usage_error("--timeout must be a number of seconds, more than 0 and at most 86400", usage)
+  end
   peer.calling_ae = a.calling_ae
   peer.timeout = math.ceil(a.timeout)
   return peer

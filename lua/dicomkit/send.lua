@@ -8,6 +8,7 @@ local function describe(object)
   if core.is_dataset(object) then
     local ok, uid = pcall(function() return object.SOPInstanceUID end)
     if ok and uid then return uid end
+    if ok then return "a dataset without SOPInstanceUID" end -- not its whole dump
   end
   return tostring(object)
 end
@@ -27,13 +28,20 @@ local function plan(objects, results)
       sop, ts, code = core.peek(object)
       if not sop then err, ts = ts, nil end
     elseif core.is_dataset(object) then
+      local root, instance
       local ok, why = pcall(function()
         sop, ts = object.SOPClassUID, object:transfer_syntax()
+        root, instance = object:is_root(), object.SOPInstanceUID
       end)
       if not ok then
         err, code = ("the dataset cannot be sent: %s"):format(tostring(why):gsub("^.-:%d+: ", "")), "EINVAL"
+      elseif not root then
+        err, code = "the dataset is an item of a sequence, not an object", "EINVAL"
       elseif not sop or sop == "" then
         err, code = "the dataset has no SOPClassUID", "EINVAL"
+      elseif not instance or instance == "" then
+        -- assoc:store raises for it (a mistake in a single call); in a batch it is one bad object
+        err, code = "the dataset has no SOPInstanceUID", "EINVAL"
       end
     else
       error(("send: object %d must be a dataset or a path, got %s"):format(i, type(object)), 3)

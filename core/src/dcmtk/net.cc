@@ -38,6 +38,7 @@ struct dk_assoc {
     std::string dead_reason; // set once the association failed
     std::string peer;        // "AE@host:port" for messages
     int dimse_timeout = 60;
+    transport_state transport; // filled in by our transport layer (transport.hh)
 };
 
 namespace {
@@ -83,12 +84,20 @@ std::string reject_reason(T_ASC_Parameters *params)
     return reason;
 }
 
+// A-ABORT without waiting for the peer to close the connection: dcmtk would otherwise wait up
+// to the ACSE timeout after the abort, doubling every timeout on a peer that stopped answering.
+void abort_now(dk_assoc *a)
+{
+    abandon_connection(&a->transport);
+    ASC_abortAssociation(a->assoc);
+}
+
 void kill(dk_assoc *a, const std::string &why)
 {
     if (a->dead_reason.empty())
         a->dead_reason = why;
     if (a->assoc != nullptr && a->open)
-        ASC_abortAssociation(a->assoc);
+        abort_now(a);
     a->open = false;
 }
 
@@ -99,8 +108,17 @@ int fail_exchange(dk_assoc *a, const OFCondition &cond, std::string *why)
     int code = classify(cond);
     if (code == DK_ENETWORK)
         code = DK_EABORTED;
-    *why = code == DK_ETIMEOUT ? "no response within " + std::to_string(a->dimse_timeout) + " s"
-                               : std::string(cond.text());
+    const char *stalled = a->transport.stalled;
+    if (stalled != nullptr && strcmp(stalled, "sending") == 0) {
+        // the socket's send timeout: the peer stopped reading (dcmtk says "TCP I/O Error")
+        code = DK_ETIMEOUT;
+        *why = "the peer took no data for " + std::to_string(a->dimse_timeout) + " s";
+    } else if (code == DK_ETIMEOUT || stalled != nullptr) {
+        code = DK_ETIMEOUT;
+        *why = "no response within " + std::to_string(a->dimse_timeout) + " s";
+    } else {
+        *why = cond.text();
+    }
     kill(a, *why);
     return code;
 }
@@ -310,6 +328,14 @@ int check_params(const dk_assoc_params *p, checked_params *c, dk_error *err)
         return dk_error_set(err, DK_EINVAL, "connect: port %d is not 1..65535", p->port);
     if (p->called_ae == nullptr)
         return dk_error_set(err, DK_EINVAL, "connect: the called AE title (the peer's) is missing");
+#if OFFIS_DCMTK_VERSION_NUMBER < 369
+    // dcmtk before 3.6.9 splits "host:port" at the first colon and resolves IPv4 only
+    if (strchr(p->host, ':') != nullptr)
+        return dk_error_set(err, DK_EUNSUPPORTED,
+                            "connect: %s is an IPv6 address; dcmtk %s connects over IPv4 only "
+                            "(IPv6 needs dcmtk 3.6.9 or later)",
+                            p->host, OFFIS_DCMTK_VERSION_STRING);
+#endif
     c->called = p->called_ae;
     c->calling = p->calling_ae ? p->calling_ae : "DICOMKIT";
     int rc = dk_ae_title_check(c->called, "called AE title", err);
@@ -393,15 +419,16 @@ int request(dk_assoc *a, T_ASC_Parameters *&params, const checked_params &c, dk_
     }
     if (a->assoc != nullptr)
         params = nullptr; // dcmtk made the association around them: destroyed with it
-    int code = classify(cond);
+    int code = a->transport.stalled != nullptr ? DK_ETIMEOUT : classify(cond);
     if (code == DK_EREJECTED)
         return dk_error_set(err, code, "%s: association rejected: %s", a->peer.c_str(),
                             reject_reason(a->assoc ? a->assoc->params : params).c_str());
     if (code == DK_ECONNREFUSED)
         return dk_error_set(err, code, "%s: connection refused (nothing listening?)", a->peer.c_str());
-    if (code == DK_ETIMEOUT)
+    if (code == DK_ETIMEOUT) // dcmtk's connect timeout is a "TCP Initialization Error"
         return dk_error_set(err, code, "%s: no answer within %d s", a->peer.c_str(),
-                            strstr(cond.text(), "onnect") ? c.connect_timeout : c.acse_timeout);
+                            strstr(cond.text(), "TCP Initialization") ? c.connect_timeout
+                                                                      : c.acse_timeout);
     return dk_error_set(err, code, "%s: %s", a->peer.c_str(), cond.text());
 }
 
@@ -452,7 +479,8 @@ dk_assoc *dk_assoc_open(const dk_assoc_params *p, const dk_context *contexts, si
         OFCondition cond = ASC_initializeNetwork(NET_REQUESTOR, 0, c.acse_timeout, &a->net);
         if (cond.good())
             cond = install_transport(a->net, c.dimse_timeout,
-                                     c.acse_timeout > c.dimse_timeout ? c.acse_timeout : c.dimse_timeout);
+                                     c.acse_timeout > c.dimse_timeout ? c.acse_timeout : c.dimse_timeout,
+                                     &a->transport);
         if (cond.good())
             cond = ASC_createAssociationParameters(&params, (long)c.max_pdu);
         if (cond.bad()) {
@@ -460,6 +488,10 @@ dk_assoc *dk_assoc_open(const dk_assoc_params *p, const dk_context *contexts, si
             return nullptr;
         }
         ASC_setAPTitles(params, c.calling, c.called, nullptr);
+#if OFFIS_DCMTK_VERSION_NUMBER >= 369
+        if (strchr(p->host, ':') != nullptr)
+            ASC_setProtocolFamily(params, ASC_AF_INET6);
+#endif
         std::string address = std::string(p->host) + ":" + std::to_string(p->port);
         ASC_setPresentationAddresses(params, "localhost", address.c_str());
         if (add_contexts(params, contexts, ncontexts, err) != DK_OK)
@@ -536,13 +568,16 @@ int dk_assoc_release(dk_assoc *a, dk_error *err)
         if (rc != DK_OK)
             return rc;
         OFCondition cond = ASC_releaseAssociation(a->assoc);
+        if (cond.bad()) {
+            bool stalled = a->transport.stalled != nullptr || classify(cond) == DK_ETIMEOUT;
+            std::string why = stalled ? "no answer within " + std::to_string(a->dimse_timeout) + " s"
+                                      : std::string(cond.text());
+            kill(a, why); // still open: aborted, not left half-released
+            return dk_error_set(err, stalled ? DK_ETIMEOUT : DK_EABORTED, "%s: release failed: %s",
+                                a->peer.c_str(), why.c_str());
+        }
         a->open = false;
         a->released = true;
-        if (cond.bad()) {
-            kill(a, cond.text());
-            return dk_error_set(err, DK_EABORTED, "%s: release failed: %s", a->peer.c_str(),
-                                cond.text());
-        }
         return (int)DK_OK;
     });
 }
@@ -553,7 +588,7 @@ void dk_assoc_abort(dk_assoc *a)
         return;
     try {
         if (a->open && a->assoc != nullptr)
-            ASC_abortAssociation(a->assoc);
+            abort_now(a);
         a->open = false;
         if (a->dead_reason.empty() && !a->released)
             a->dead_reason = "aborted";
