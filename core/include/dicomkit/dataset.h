@@ -20,6 +20,14 @@
  *
  * All functions are safe to call with a stale item handle (DK_ESTALE). None is thread safe on
  * the same root.
+ *
+ * Process-wide effects of the first call (dcmtk's settings are global, set once with
+ * std::call_once): dcmtk's data dictionary is loaded; its logger is switched off (set
+ * DICOMKIT_DCMTK_LOG=debug, info, warn or error to see it on standard error);
+ * elements whose explicit VR is UN are read with their dictionary VR
+ * (dcmEnableUnknownVRConversion), as pydicom and `dcmdump +u` read them. The network functions
+ * (net.h) add their own, listed there (SIGPIPE ignored, the connect timeout). Nothing else
+ * global is changed: files are created with an explicit mode, not by changing the umask.
  */
 #ifndef DICOMKIT_DATASET_H
 #define DICOMKIT_DATASET_H

@@ -98,7 +98,9 @@ typedef struct dk_jpeg_info {
  * Errors: DK_EINVAL when data is NULL with len > 0 or info is NULL, or when
  * width * height exceeds max_pixels (0 means DK_JPEG_DEFAULT_MAX_PIXELS); the size is
  * checked as soon as SOF is read, so a caller may allocate from width/height after a
- * DK_OK. DK_EFORMAT for empty input, no SOI at offset 0 ("not a JPEG file (starts with
+ * DK_OK. DK_EFORMAT when the entropy-coded data is too short for the declared size (a Huffman
+ * scan codes at least one bit per MCU per component, so a small file cannot claim a huge image
+ * and have a decoder allocate for it); DK_EFORMAT for empty input, no SOI at offset 0 ("not a JPEG file (starts with
  * 89 50 4E 47)"), a segment whose length runs past the end ("truncated ..."), a
  * malformed SOF/SOS/DQT/DHT/DRI/DAC, no SOF before SOS, a second SOF, no EOI
  * ("truncated: entropy-coded data ends without EOI"), zero width/height, more than 4
