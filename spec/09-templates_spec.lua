@@ -115,8 +115,7 @@ describe("templates #templates", function()
       Laterality = "R", Manufacturer = "Acme Optics", ManufacturerModelName = "DermaCam 2",
       PatientOrientation = { "A", "F" },
       acquisition_context = {
-        { concept = { "121322", "DCM", "Source image for image processing operation" },
-          text = "Right forearm, before excision" },
+        { concept = { "SITE", "99CLINIC", "Photographed site" }, text = "Right forearm, before excision" },
       },
     }
     assert(ds, report)
@@ -142,9 +141,9 @@ describe("templates #templates", function()
     assert.equal("TEXT", items[1]["0040A040"].value)
     assert.equal("Right forearm, before excision", items[1]["0040A160"].value)
     local concept = items[1]["0040A043"].value[1]
-    assert.equal("121322", concept["00080100"].value)
-    assert.equal("DCM", concept["00080102"].value)
-    assert.equal("Source image for image processing operation", concept["00080104"].value)
+    assert.equal("SITE", concept["00080100"].value)
+    assert.equal("99CLINIC", concept["00080102"].value)
+    assert.equal("Photographed site", concept["00080104"].value)
     -- only the value attribute that goes with TEXT
     assert.is_nil(items[1]["0040A168"])
     assert.is_nil(items[1]["0040A30A"])
@@ -193,7 +192,7 @@ describe("templates #templates", function()
     assert.error_matches(function()
       dk.template("secondary_capture"){
         jpeg = photo,
-        acquisition_context = { { concept = { "121322", "DCM", "Source image" }, text = "lost" } },
+        acquisition_context = { { concept = { "SITE", "99CLINIC", "Photographed site" }, text = "lost" } },
       }
     end, "unknown option 'acquisition_context'", 1, true)
   end)

@@ -23,8 +23,9 @@ local ds, report = assert(dk.template("vl_photographic"){
   Manufacturer = "Example Camera Co",
   ManufacturerModelName = "EC-100",
   acquisition_context = {
-    { concept = { "121322", "DCM", "Source image for image processing operation" },
-      text = "clinical photograph" },
+    -- a local code: "99" designators are a site's own coding scheme (PS3.3 8.2); DCM has no
+    -- concept for "what was photographed", and a borrowed one would mean something else
+    { concept = { "SITE", "99CLINIC", "Photographed site" }, text = "clinical photograph" },
   },
 })
 print(("%s: %dx%d %s (%s)"):format(photo, report.columns, report.rows, report.photometric,

@@ -153,7 +153,8 @@ function common.code(c)
 end
 
 --- Acquisition Context items (C.7.6.14, content items of TID 1000 style):
---   { concept = {"121322", "DCM", "Source image ..."}, text = "..." }     -> ValueType TEXT
+--   { concept = {"SITE", "99CLINIC", "Photographed site"}, text = "..." } -> ValueType TEXT
+--     ("99..." designators are a site's own coding scheme, PS3.3 8.2)
 --   { concept = {...}, code = {"T-D1100", "SRT", "Head"} }               -> ValueType CODE
 --   { concept = {...}, number = 12.5, units = {"mm", "UCUM", "mm"} }     -> ValueType NUMERIC
 --   { concept = {...}, datetime = "20240101120000" } / date= / time= / person =
