@@ -48,31 +48,12 @@ bool dictionary_says_sequence(uint32_t tag)
 
 using namespace dk;
 
-// The two-letter name of a VR as dk_dict_entry gives it: dcmtk's ambiguous ones keep their
-// lower-case markers ("xs" US or SS, "ox" OB or OW, "lt" US, SS or OW), the others are
-// what they are written as.
-static void dictionary_vr(DcmEVR evr, char out[3])
-{
-    const char *name = nullptr;
-    switch (evr) {
-    case EVR_xs: name = "xs"; break;
-    case EVR_ox: case EVR_px: name = "ox"; break;
-    case EVR_lt: name = "lt"; break;
-    case EVR_up: name = "UL"; break;
-    case EVR_na: case EVR_UNKNOWN: case EVR_UNKNOWN2B: name = "UN"; break;
-    default: name = DcmVR(evr).getVRName(); break;
-    }
-    out[0] = name[0];
-    out[1] = name[1];
-    out[2] = '\0';
-}
-
 static dk_dict_entry entry_of(const DcmDictEntry *e)
 {
     dk_dict_entry out;
     out.tag = ((uint32_t)e->getGroup() << 16) | e->getElement();
     out.keyword = e->getTagName();
-    dictionary_vr(e->getEVR(), out.vr);
+    vr_name(e->getEVR(), true, out.vr);
     out.vm_min = e->getVMMin();
     out.vm_max = e->getVMMax() == DcmVariableVM ? -1 : e->getVMMax();
     return out;

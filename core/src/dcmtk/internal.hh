@@ -82,6 +82,10 @@ std::string describe_tag(uint32_t tag);
 int fail_condition(dk_error *err, int code, const std::string &what, const OFCondition &cond);
 bool dictionary_says_sequence(uint32_t tag);
 
+// ---- values_get.cc
+// A VR's two-letter name: as written, or as the dictionary gives it ("xs", "ox", "lt" kept).
+void vr_name(DcmEVR evr, bool dictionary, char out[3]);
+
 // ---- handles.cc
 int check_handle(const dk_dataset *ds, dk_error *err);
 // A new root handle that owns `ff`.

@@ -17,16 +17,17 @@ extern "C" {
 
 using namespace dk;
 
-namespace {
-
-// The two-letter name of the VR an element is written with; dcmtk's internal ones map to
-// what they are written as.
-void written_vr(DcmEVR evr, char out[3])
+// The two-letter name of a VR. As written (dictionary false): dcmtk's internal VRs become what
+// they are written as. As the dictionary gives it (dictionary true, dk_dict_entry): the
+// ambiguous ones keep dcmtk's lower-case markers ("xs" US or SS, "ox" OB or OW, "lt" US, SS or
+// OW).
+void dk::vr_name(DcmEVR evr, bool dictionary, char out[3])
 {
     const char *name;
     switch (evr) {
-    case EVR_ox: case EVR_px: name = "OB"; break;
-    case EVR_xs: case EVR_lt: name = "US"; break;
+    case EVR_ox: case EVR_px: name = dictionary ? "ox" : "OB"; break;
+    case EVR_xs: name = dictionary ? "xs" : "US"; break;
+    case EVR_lt: name = dictionary ? "lt" : "US"; break;
     case EVR_up: name = "UL"; break;
     case EVR_na: case EVR_UNKNOWN: case EVR_UNKNOWN2B: name = "UN"; break;
     default: name = DcmVR(evr).getVRName(); break;
@@ -35,6 +36,8 @@ void written_vr(DcmEVR evr, char out[3])
     out[1] = name[1];
     out[2] = '\0';
 }
+
+namespace {
 
 // Whether the keyword names exactly this tag (not another group of a repeating-group entry, and
 // not the generic group length every group shares).
@@ -48,7 +51,7 @@ void element_info(DcmElement *elem, dk_element_info *out)
 {
     const DcmTag &tag = elem->getTag();
     out->tag = ((uint32_t)tag.getGTag() << 16) | tag.getETag();
-    written_vr(elem->getVR(), out->vr);
+    vr_name(elem->getVR(), false, out->vr);
     out->keyword = nullptr;
     if (!tag.isPrivate()) {
         const DcmDataDictionary &dict = dcmDataDict.rdlock();
