@@ -21,6 +21,8 @@ static void indent(dk_text *t, int depth)
 static void append_shown(dk_text *t, const char *s, size_t len)
 {
     size_t shown = len > DUMP_VALUE_MAX ? DUMP_VALUE_MAX : len;
+    while (shown > 0 && shown < len && ((unsigned char)s[shown] & 0xC0) == 0x80)
+        shown--; /* cut before a character, never inside its UTF-8 sequence */
     for (size_t i = 0; i < shown; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c < 0x20 || c == 0x7F)

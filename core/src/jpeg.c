@@ -307,42 +307,53 @@ static uint32_t tiff32(const unsigned char *p, int big)
                : ((uint32_t)tiff16(p + 2, 0) << 16) | tiff16(p, 0);
 }
 
-static void exif_entry(dk_jpeg_info *info, const unsigned char *e, int big)
+/* The entries of IFD0 of the TIFF structure inside an EXIF APP1 (n bytes): *count of them
+ * (only as many as fit), *big for the byte order; NULL when the structure is broken. */
+static const unsigned char *exif_ifd0(const unsigned char *tiff, size_t n, size_t *count,
+                                      int *big)
 {
-    unsigned tag = tiff16(e, big), type = tiff16(e + 2, big);
-    uint32_t count = tiff32(e + 4, big);
-    if (tag == 0x0112 && type == 3 && count >= 1) {
-        unsigned v = tiff16(e + 8, big); /* a SHORT sits left-justified in the value field */
-        info->exif_orientation = (v >= 1 && v <= 8) ? (int)v : 0;
-    } else if (tag == 0x8825) {
-        info->has_gps = 1;
-    }
+    if (n < 8)
+        return NULL;
+    if (tiff[0] == 'M' && tiff[1] == 'M')
+        *big = 1;
+    else if (tiff[0] == 'I' && tiff[1] == 'I')
+        *big = 0;
+    else
+        return NULL;
+    if (tiff16(tiff + 2, *big) != 42)
+        return NULL;
+    uint32_t ifd = tiff32(tiff + 4, *big);
+    if (ifd < 8 || ifd > n - 2)
+        return NULL;
+    size_t entries = tiff16(tiff + ifd, *big);
+    size_t room = (n - ifd - 2) / 12;
+    *count = entries < room ? entries : room;
+    return tiff + ifd + 2;
+}
+
+/* The Orientation entry: the first one of tag 0x0112, type SHORT, with a value. The header
+ * parse reads it and the rewrite changes it, so both must find this very entry. */
+static int is_orientation_entry(const unsigned char *e, int big)
+{
+    return tiff16(e, big) == 0x0112 && tiff16(e + 2, big) == 3 && tiff32(e + 4, big) >= 1;
 }
 
 /* Read IFD0 of the TIFF structure inside an EXIF APP1. Broken EXIF is not an error:
  * the segment is dropped anyway, we only lose the orientation. */
 static void exif_parse(dk_jpeg_info *info, const unsigned char *tiff, size_t n)
 {
-    if (n < 8)
-        return;
-    int big;
-    if (tiff[0] == 'M' && tiff[1] == 'M')
-        big = 1;
-    else if (tiff[0] == 'I' && tiff[1] == 'I')
-        big = 0;
-    else
-        return;
-    if (tiff16(tiff + 2, big) != 42)
-        return;
-    uint32_t ifd = tiff32(tiff + 4, big);
-    if (ifd < 8 || ifd > n - 2)
-        return;
-    size_t entries = tiff16(tiff + ifd, big);
-    size_t room = (n - ifd - 2) / 12;
-    if (entries > room)
-        entries = room;
-    for (size_t i = 0; i < entries; i++)
-        exif_entry(info, tiff + ifd + 2 + 12 * i, big);
+    size_t entries;
+    int big, seen = 0;
+    const unsigned char *e = exif_ifd0(tiff, n, &entries, &big);
+    for (size_t i = 0; e != NULL && i < entries; i++, e += 12) {
+        if (!seen && is_orientation_entry(e, big)) {
+            unsigned v = tiff16(e + 8, big); /* a SHORT sits left-justified in the value field */
+            info->exif_orientation = (v >= 1 && v <= 8) ? (int)v : 0;
+            seen = 1;
+        } else if (tiff16(e, big) == 0x8825) {
+            info->has_gps = 1;
+        }
+    }
 }
 
 /* -------------------------------------------------------------- header parse */
@@ -527,7 +538,8 @@ static void note_app(header_state *st, const jpeg_segment *seg)
         seg->body_len >= JFIF_FIXED_LEN)
         info->has_jfif = 1;
     else if (seg->marker == M_APP1 && starts_with(seg, "Exif", 5)) {
-        if (!info->has_exif && seg->body_len >= 6)
+        /* the first EXIF before the first scan, the one dk_jpeg_set_exif_orientation rewrites */
+        if (!info->has_exif && info->scans == 0 && seg->body_len >= 6)
             exif_parse(info, seg->body + 6, seg->body_len - 6);
         info->has_exif = 1;
     } else if (seg->marker == M_APP1 && (starts_with(seg, "http://ns.adobe.com/xap/1.0/", 29) ||
@@ -864,20 +876,12 @@ static void tiff_put16(unsigned char *p, unsigned v, int big)
 /* Set the Orientation entry of EXIF IFD0 in `tiff` (n bytes); 1 when one was found. */
 static int exif_set_orientation(unsigned char *tiff, size_t n, int value)
 {
-    if (n < 8 || !((tiff[0] == 'M' && tiff[1] == 'M') || (tiff[0] == 'I' && tiff[1] == 'I')))
-        return 0;
-    int big = tiff[0] == 'M';
-    uint32_t ifd = tiff32(tiff + 4, big);
-    if (ifd < 8 || ifd > n - 2)
-        return 0;
-    size_t entries = tiff16(tiff + ifd, big);
-    size_t room = (n - ifd - 2) / 12;
-    if (entries > room)
-        entries = room;
-    for (size_t i = 0; i < entries; i++) {
-        unsigned char *e = tiff + ifd + 2 + 12 * i;
-        if (tiff16(e, big) == 0x0112 && tiff16(e + 2, big) == 3) {
-            tiff_put16(e + 8, (unsigned)value, big);
+    size_t entries;
+    int big;
+    const unsigned char *e = exif_ifd0(tiff, n, &entries, &big);
+    for (size_t i = 0; e != NULL && i < entries; i++, e += 12) {
+        if (is_orientation_entry(e, big)) {
+            tiff_put16(tiff + (e - tiff) + 8, (unsigned)value, big);
             return 1;
         }
     }
@@ -886,27 +890,16 @@ static int exif_set_orientation(unsigned char *tiff, size_t n, int value)
 
 int dk_jpeg_set_exif_orientation(unsigned char *data, size_t len, int value)
 {
-    if (data == NULL || len < 4 || data[0] != 0xFF || data[1] != 0xD8 || value < 1 || value > 8)
+    jpeg_walker w;
+    jpeg_segment seg;
+    if (data == NULL || value < 1 || value > 8 || walker_start(&w, data, len, NULL, NULL) != DK_OK)
         return 0;
-    size_t pos = 2;
-    while (pos + 4 <= len) {
-        if (data[pos] != 0xFF)
-            return 0;
-        unsigned marker = data[pos + 1];
-        if (marker == 0xFF) {
-            pos++;
-            continue;
-        }
-        if (marker == 0xDA || marker == 0xD9)
-            return 0; /* metadata ends where the scan starts */
-        size_t seglen = ((size_t)data[pos + 2] << 8) | data[pos + 3];
-        if (seglen < 2 || pos + 2 + seglen > len)
-            return 0;
-        unsigned char *body = data + pos + 4;
-        size_t body_len = seglen - 2;
-        if (marker == 0xE1 && body_len >= 6 && memcmp(body, "Exif\0\0", 6) == 0)
-            return exif_set_orientation(body + 6, body_len - 6, value);
-        pos += 2 + seglen;
+    /* the segments as the header parse walks them, to the EXIF it reads the orientation from */
+    while (walker_next(&w, &seg, NULL) == DK_OK && seg.marker != M_SOS && seg.marker != M_EOI) {
+        if (seg.marker == M_APP1 && starts_with(&seg, "Exif", 5))
+            return seg.body_len >= 6 ? exif_set_orientation(data + (seg.body - data) + 6,
+                                                            seg.body_len - 6, value)
+                                     : 0;
     }
     return 0;
 }

@@ -48,14 +48,19 @@ static uint32_t rd32(const unsigned char *p, int big)
 static int is_upper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
 
 /* Explicit VRs whose header has two reserved bytes and a 32-bit length (PS3.5 7.1.2), from the
- * one VR table (dk_vr_facts). Any other two bytes, a VR unknown to dcmtk included, have a
- * 16-bit length: dcmtk reads a non-standard VR so ("assuming 2 byte length field"), and this
- * walk must cut the stream where dcmtk will. */
+ * one VR table (dk_vr_facts). Two bytes that are no DICOM VR have the length dcmtk 3.6.7 gives
+ * them (DcmVR::setVR), so that this walk cuts the stream where dcmtk will: two upper-case
+ * letters are taken for a future VR, and future VRs have the 32-bit form ("assuming 4 byte
+ * length field"), as have dcmtk's own names ox, px and lt; any other two bytes have a 16-bit
+ * length ("assuming 2 byte length field"). */
 static int long_form(const char vr[2])
 {
     char name[3] = {vr[0], vr[1], '\0'};
     const dk_vr_facts *facts = dk_vr_facts_of(name);
-    return facts != NULL && !facts->short_length;
+    if (facts != NULL)
+        return !facts->short_length;
+    return (is_upper((unsigned char)vr[0]) && is_upper((unsigned char)vr[1])) ||
+           !strcmp(name, "ox") || !strcmp(name, "px") || !strcmp(name, "lt");
 }
 
 /* ------------------------------------------------------------------- walker */
@@ -420,24 +425,44 @@ static int walk(walker *w, size_t start, encoding enc)
 
 /* ---------------------------------------------------------------- meta group */
 
+/* The meta group as dcmtk 3.6.7 reads one (DcmMetaInfo::read), so that its idea of the group
+ * matches this walk's: one encoding for the whole group, explicit when its first element shows a
+ * DICOM VR; when that first element is (0002,0000) with a value, the group ends at the first
+ * element boundary at or past the length it gives (or earlier, where the tags leave group 0002);
+ * the first (0002,0010) counts (dcmtk ignores a second). A sequence in it is refused: the walk
+ * does not look inside meta values, and dcmtk would recurse into one. */
 static int read_meta(walker *w, size_t *pos, dk_scan_result *out)
 {
-    while (w->len - *pos >= 8 && rd16(w->data + *pos, 0) == 0x0002) {
+    if (w->len - *pos < 8 || rd16(w->data + *pos, 0) != 0x0002)
+        return DK_OK;
+    char first_vr[3] = {(char)w->data[*pos + 4], (char)w->data[*pos + 5], '\0'};
+    encoding enc = {dk_vr_facts_of(first_vr) != NULL, 0};
+    size_t end = NO_END;
+    int have_ts = 0;
+    while (w->len - *pos >= 8 && rd16(w->data + *pos, 0) == 0x0002 &&
+           (end == NO_END || *pos < end)) {
         header h;
-        /* the meta group is Explicit VR Little Endian; some writers used Implicit VR */
-        int explicit_vr = is_upper(w->data[*pos + 4]) && is_upper(w->data[*pos + 5]);
-        int rc = read_header(w, *pos, (encoding){explicit_vr, 0}, &h);
+        int rc = read_header(w, *pos, enc, &h);
         if (rc != DK_OK) return rc;
         if (h.length == UNDEFINED_LENGTH || h.value > w->len || h.length > w->len - h.value)
             return bad(w, *pos, "meta element (0002,%04X) declares %lu bytes but only %zu remain",
                        h.tag & 0xFFFF, (unsigned long)h.length,
                        h.value <= w->len ? w->len - h.value : 0);
-        if (h.tag == 0x00020010) {
+        if (is_sequence_vr(&h))
+            return bad(w, *pos, "a sequence (0002,%04X) in the file meta group", h.tag & 0xFFFF);
+        if (!out->has_meta && h.tag == 0x00020000 && h.length >= 4 &&
+            (!enc.explicit_vr || strcmp(h.vr, "UL") == 0)) {
+            size_t after = h.value + h.length;
+            uint32_t group_length = rd32(w->data + h.value, 0);
+            end = group_length > w->len - after ? w->len : after + group_length;
+        }
+        if (h.tag == 0x00020010 && !have_ts) {
             size_t n = h.length < 64 ? h.length : 64;
             memcpy(out->transfer_syntax, w->data + h.value, n);
             out->transfer_syntax[n] = '\0';
             while (n > 0 && (out->transfer_syntax[n - 1] == '\0' || out->transfer_syntax[n - 1] == ' '))
                 out->transfer_syntax[--n] = '\0';
+            have_ts = 1;
         }
         out->has_meta = 1;
         *pos = h.value + h.length;

@@ -68,8 +68,10 @@ typedef struct dk_jpeg_info {
     int has_jfif;          /* APP0 "JFIF\0" with at least 14 bytes of data seen */
     int adobe_transform;   /* -1 when no Adobe APP14, else its transform byte (0, 1 or 2) */
     int colorspace;        /* enum dk_jpeg_colorspace, see the rule above */
-    int exif_orientation;  /* 1..8 from EXIF IFD0 tag 0x0112 (first EXIF APP1), 0 when absent
-                              or out of range */
+    int exif_orientation;  /* 1..8 from EXIF IFD0 tag 0x0112: its first entry with a value,
+                              in the first EXIF APP1 before the first scan (the one
+                              dk_jpeg_set_exif_orientation rewrites); 0 when absent or out of
+                              range */
     int has_exif;          /* APP1 "Exif\0" */
     int has_xmp;           /* APP1 XMP packet or extended XMP */
     int has_iptc;          /* APP13 (Photoshop resource block, where IPTC lives) */

@@ -421,15 +421,50 @@ static int read_input(const char *path, const dk_read_limits &limits, std::strin
     return rc;
 }
 
-// dcmtk parses the very bytes scan.c walked (no second read of a file that could change).
-static int parse_checked(const std::string &bytes, const char *path, DcmFileFormat *ff, dk_error *err)
+// The transfer syntax dcmtk is to read the data set in: the one the walk followed. A syntax dcmtk
+// knows and encodes so (JPEG Baseline, say) is passed as it is, so that encapsulated pixel data is
+// recorded as such; anything else as the plain encoding the walk used.
+static E_TransferSyntax walked_syntax(const dk_scan_result &scan)
 {
-    DcmInputBufferStream in;
-    in.setBuffer(bytes.data(), (offile_off_t)bytes.size());
-    in.setEos();
-    ff->transferInit();
-    OFCondition cond = ff->read(in, EXS_Unknown, EGL_noChange, DCM_MaxReadLength);
-    ff->transferEnd();
+    switch (scan.syntax) {
+    case DK_SCAN_IMPLICIT_LE: return EXS_LittleEndianImplicit;
+    case DK_SCAN_EXPLICIT_BE: return EXS_BigEndianExplicit;
+    case DK_SCAN_DEFLATED_LE: return EXS_DeflatedLittleEndianExplicit;
+    case DK_SCAN_EXPLICIT_LE: break;
+    }
+    DcmXfer named(scan.transfer_syntax);
+    if (named.getXfer() != EXS_Unknown && named.isExplicitVR() && named.isLittleEndian() &&
+        named.getStreamCompression() == ESC_none)
+        return named.getXfer();
+    return EXS_LittleEndianExplicit;
+}
+
+// dcmtk parses the very bytes scan.c walked (no second read of a file that could change), where
+// and how the walk read them: the meta group from the bytes before the data set, the data set in
+// the transfer syntax the walk followed. Left to itself, dcmtk would guess where the data set
+// starts (a meta group length that disagrees with its elements) and how it is encoded (a transfer
+// syntax it does not know, or none) by rules of its own, and read what the walk did not check.
+static int parse_checked(const std::string &bytes, const dk_scan_result &scan, const char *path,
+                         DcmFileFormat *ff, dk_error *err)
+{
+    OFCondition cond = EC_Normal;
+    if (scan.has_meta) {
+        DcmInputBufferStream meta;
+        meta.setBuffer(bytes.data(), (offile_off_t)scan.dataset_offset);
+        meta.setEos();
+        ff->getMetaInfo()->transferInit();
+        cond = ff->getMetaInfo()->read(meta, EXS_Unknown, EGL_noChange, DCM_MaxReadLength);
+        ff->getMetaInfo()->transferEnd();
+    }
+    if (cond.good()) {
+        DcmInputBufferStream in;
+        in.setBuffer(bytes.data() + scan.dataset_offset,
+                     (offile_off_t)(bytes.size() - scan.dataset_offset));
+        in.setEos();
+        ff->getDataset()->transferInit();
+        cond = ff->getDataset()->read(in, walked_syntax(scan), EGL_noChange, DCM_MaxReadLength);
+        ff->getDataset()->transferEnd();
+    }
     if (cond.bad())
         return dk_error_set(err, DK_EFORMAT, "%s: not a readable DICOM file (%s)", path,
                             cond == EC_StreamNotifyClient ? "it ends too early" : cond.text());
@@ -448,12 +483,32 @@ static bool affected_by_charset(DcmEVR vr)
            vr == EVR_UC || vr == EVR_UT;
 }
 
+// The string VRs of the default repertoire only (PS3.5 6.1.2): no character set applies to them,
+// yet a file may hold any bytes there.
+static bool default_repertoire(DcmEVR vr)
+{
+    return vr == EVR_AE || vr == EVR_AS || vr == EVR_CS || vr == EVR_DA || vr == EVR_DS ||
+           vr == EVR_DT || vr == EVR_IS || vr == EVR_TM || vr == EVR_UI || vr == EVR_UR;
+}
+
 static bool plain_ascii(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)s[i] >= 0x80 || s[i] == 0x1B)
             return false;
     return true;
+}
+
+// A value from the file quoted in a note: ASCII, one line (other bytes as \xNN).
+static std::string printable(const std::string &s)
+{
+    std::string out;
+    for (unsigned char c : s) {
+        char hex[5];
+        snprintf(hex, sizeof hex, "\\x%02X", c);
+        out += c >= 0x20 && c < 0x7F ? std::string(1, (char)c) : std::string(hex);
+    }
+    return out;
 }
 
 static int to_utf8(dk_dataset *root, const char *path, dk_error *err)
@@ -488,14 +543,17 @@ static int to_utf8(dk_dataset *root, const char *path, dk_error *err)
             }
             char *raw = nullptr;
             Uint32 n = 0;
-            if (!affected_by_charset(e->ident()) || e->getString(raw, n).bad() || raw == nullptr ||
-                plain_ascii(raw, n))
+            bool text = affected_by_charset(e->ident());
+            if (!(text || default_repertoire(e->ident())) || e->getString(raw, n).bad() ||
+                raw == nullptr || plain_ascii(raw, n))
                 continue;
+            // a byte above 0x7F where only ASCII belongs (a UI, a CS) is read as ISO 8859-1, as
+            // in a file without SpecificCharacterSet: what is handed out is UTF-8 all the same
+            const std::string &set = text ? charset : std::string();
             char *utf8 = nullptr;
             size_t utf8_len = 0, bad = 0;
-            int rc = dk_charset_to_utf8(charset.data(), charset.size(),
-                                        DcmVR(e->getVR()).getVRName(), raw, n, &utf8, &utf8_len,
-                                        &bad, err);
+            int rc = dk_charset_to_utf8(set.data(), set.size(), DcmVR(e->getVR()).getVRName(), raw,
+                                        n, &utf8, &utf8_len, &bad, err);
             if (rc != DK_OK)
                 return rc;
             e->putString(utf8, (Uint32)utf8_len);
@@ -511,7 +569,7 @@ static int to_utf8(dk_dataset *root, const char *path, dk_error *err)
         snprintf(note, sizeof note,
                  "%s: SpecificCharacterSet '%.64s' is not a defined term dicomkit knows; its "
                  "text was read as ASCII with ISO 8859-1 above 0x7F",
-                 path, unknown.c_str());
+                 path, printable(unknown).c_str());
         root->notes += note;
     }
     if (replaced > 0) {
@@ -520,11 +578,29 @@ static int to_utf8(dk_dataset *root, const char *path, dk_error *err)
                  "'%.64s' and read as U+FFFD",
                  root->notes.empty() ? "" : "\n", path, replaced, replaced == 1 ? "" : "s",
                  elements, elements == 1 ? "" : "s", replaced == 1 ? "was" : "were",
-                 declared.c_str());
+                 printable(declared).c_str());
         root->notes += note;
     }
     touched(root);
     return DK_OK;
+}
+
+// File meta information (group 0002) inside the data set, where dcmtk leaves it when no meta
+// header stands where one belongs, is dropped: the writer makes the meta header, and a second
+// group 0002 in a written data set would be taken for it by the next reader.
+static size_t drop_meta_in_dataset(DcmDataset *d)
+{
+    size_t dropped = 0;
+    DcmObject *o = d->nextInContainer(nullptr);
+    while (o != nullptr && o->getGTag() <= 0x0002) {
+        DcmObject *next = d->nextInContainer(o);
+        if (o->getGTag() == 0x0002) {
+            delete d->remove(o);
+            dropped++;
+        }
+        o = next;
+    }
+    return dropped;
 }
 
 // dcmtk parses sequences by recursion, about 1.4 KB of stack a level: the nesting limit may be
@@ -548,16 +624,26 @@ static dk_dataset *read_checked(std::string &bytes, const char *name, const dk_r
                       scan_is_sequence, nullptr, &scan, err) != DK_OK)
         return nullptr;
     std::unique_ptr<DcmFileFormat> ff(new DcmFileFormat());
-    if (parse_checked(bytes, name, ff.get(), err) != DK_OK)
+    if (parse_checked(bytes, scan, name, ff.get(), err) != DK_OK)
         return nullptr;
     std::string().swap(bytes); // the parsed copy is all that is needed now
     E_TransferSyntax xfer = ff->getDataset()->getOriginalXfer();
     if (xfer == EXS_Unknown)
         xfer = EXS_LittleEndianExplicit;
+    size_t misplaced = drop_meta_in_dataset(ff->getDataset());
     dk_dataset *root = adopt_root(ff.release(), xfer);
     if (to_utf8(root, name, err) != DK_OK) {
         dk_dataset_free(root);
         return nullptr;
+    }
+    if (misplaced > 0) {
+        char note[200];
+        snprintf(note, sizeof note,
+                 "%s%s: %zu file meta information element%s (group 0002) inside the data set "
+                 "%s dropped",
+                 root->notes.empty() ? "" : "\n", name, misplaced, misplaced == 1 ? "" : "s",
+                 misplaced == 1 ? "was" : "were");
+        root->notes += note;
     }
     return root;
 }
