@@ -262,6 +262,21 @@ static int open_sequence(walker *w, const header *h, size_t pos, encoding inner,
     return push(w, c);
 }
 
+/* Encapsulated pixel data (undefined length) at `pos`: its items are fragments, walked as a
+ * container of their own; *pos moves past the element's header. */
+static int open_fragments(walker *w, size_t *pos, const header *h, encoding enc)
+{
+    container px;
+    memset(&px, 0, sizeof px);
+    px.kind = C_PIXELS;
+    px.start = *pos;
+    px.tag = h->tag;
+    px.enc = enc;
+    px.end = NO_END;
+    *pos = h->value;
+    return push(w, px);
+}
+
 /* An element in a data set or item at `pos`; moves *pos past its header or value. */
 static int element(walker *w, size_t *pos, const header *h)
 {
@@ -273,17 +288,8 @@ static int element(walker *w, size_t *pos, const header *h)
     if (is_sequence_vr(h) || implicit_sq || (is_un(h) && h->length == UNDEFINED_LENGTH)) {
         /* PS3.5 6.2.2: a UN of undefined length is a sequence in Implicit VR Little Endian */
         encoding inner = is_un(h) ? (encoding){0, 0} : c->enc;
-        if (h->tag == TAG_PIXEL_DATA && h->length == UNDEFINED_LENGTH && !is_sequence_vr(h)) {
-            container px;
-            memset(&px, 0, sizeof px);
-            px.kind = C_PIXELS;
-            px.start = *pos;
-            px.tag = h->tag;
-            px.enc = c->enc;
-            px.end = NO_END;
-            *pos = h->value;
-            return push(w, px);
-        }
+        if (h->tag == TAG_PIXEL_DATA && h->length == UNDEFINED_LENGTH && !is_sequence_vr(h))
+            return open_fragments(w, pos, h, c->enc);
         if (h->length != UNDEFINED_LENGTH && (rc = fits(w, c, h->value, h->length, h->tag)) != DK_OK)
             return rc;
         rc = open_sequence(w, h, *pos, inner, 0);
@@ -291,17 +297,8 @@ static int element(walker *w, size_t *pos, const header *h)
         return rc;
     }
     if (h->length == UNDEFINED_LENGTH) {
-        if (h->vr[0] == 'O' && (h->vr[1] == 'B' || h->vr[1] == 'W')) {
-            container px;
-            memset(&px, 0, sizeof px);
-            px.kind = C_PIXELS;
-            px.start = *pos;
-            px.tag = h->tag;
-            px.enc = c->enc;
-            px.end = NO_END;
-            *pos = h->value;
-            return push(w, px);
-        }
+        if (h->vr[0] == 'O' && (h->vr[1] == 'B' || h->vr[1] == 'W'))
+            return open_fragments(w, pos, h, c->enc);
         return bad(w, *pos,
                    "(%04X,%04X) VR %s has an undefined length, which only SQ, UN and "
                    "encapsulated pixel data may have",
