@@ -42,6 +42,59 @@ describe("README.md", function()
     dciodvfy.accepts(dir .. "/p.dcm", "VLPhotographicImage")
   end)
 
+  it("has a sending example that runs as written against a peer (storescp)", function()
+    local readme = h.read_file(h.source .. "/README.md")
+    local example = readme:match("From Lua:\n\n```lua\n(.-)```")
+    assert.is_truthy(example, "README.md lost its sending example")
+    local scp = h.start_storescp()
+    finally(scp.stop)
+    local dir = h.tmpdir()
+    -- what the example assumes: a dataset `ds`, a file other.dcm, a peer on port 4242
+    local photo = h.source .. "/spec/data/jpeg/testorig.jpg"
+    local prelude = ("local ds = assert(dk.template('vl_photographic'){ jpeg = %q })\n"
+      .. "assert(dk.template('secondary_capture'){ jpeg = %q }):save('other.dcm')\n"):format(photo, photo)
+    h.write_file(dir .. "/send.lua", prelude .. example:gsub("4242", tostring(scp.port)))
+    local ok, code, out, err = h.run("cd " .. h.quote(dir) .. " && " .. h.quote(h.dicomkit) .. " send.lua")
+    assert.is_true(ok, err)
+    assert.equal(0, code)
+    assert.equal("2\t0\t0\n", out) -- stored, failed, not sent
+    -- ds went twice (assoc:store, then dk.send) under one SOPInstanceUID: one file for it
+    assert.equal(2, #h.listdir(scp.dir .. "/in"))
+    local _, stores = scp.log():gsub("Received Store Request", "")
+    assert.equal(3, stores)
+  end)
+
+  it("has a Layout section that matches the tree", function()
+    local readme = h.read_file(h.source .. "/README.md")
+    local layout = readme:match("## Layout\n\n```\n(.-)```")
+    assert.is_truthy(layout, "README.md lost its Layout section")
+    local listed = {}
+    for path in layout:gmatch("\n?([%w%._/%-]+/?)%s%s+") do
+      if path:find("/") then listed[#listed + 1] = path end
+    end
+    -- every directory it names exists
+    for _, path in ipairs(listed) do
+      assert.is_true(h.exists(h.source .. "/" .. path), path .. " is in the Layout but not in the tree")
+    end
+    -- every tracked top-level directory, and every directory of core/ and lua/, is named
+    local _, _, files = h.run("cd " .. h.quote(h.source) .. " && git ls-files")
+    local dirs = {}
+    for file in files:gmatch("[^\n]+") do
+      local top, second = file:match("^([^/]+)/([^/]+)/")
+      if top then dirs[top .. "/"] = true end
+      if top == "core" or top == "lua" then dirs[top .. "/" .. second .. "/"] = true end
+      local single = file:match("^([^/]+)/[^/]+$")
+      if single then dirs[single .. "/"] = true end
+    end
+    local named = {}
+    for _, path in ipairs(listed) do
+      for prefix in path:gmatch("()/") do named[path:sub(1, prefix)] = true end
+    end
+    for d in pairs(dirs) do
+      assert.is_true(named[d] == true, d .. " is in the tree but not in the README's Layout")
+    end
+  end)
+
   it("shows the quick-start commands that exist", function()
     local readme = h.read_file(h.source .. "/README.md")
     for cmd in readme:gmatch("\n(scripts/%w+)") do
