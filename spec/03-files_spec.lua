@@ -133,6 +133,39 @@ describe("writing Part 10", function()
     assert.equal("", err)
   end)
 
+  it("writes Deflated Explicit VR Little Endian on request, read back by pydicom", function()
+    local path = dir .. "/deflated.dcm"
+    local ds = rich_dataset()
+    ds:set(0x00291010, "OB", ("dicomkit "):rep(20000)) -- compresses well, and is over 64 KiB
+    assert(ds:save(path, { transfer_syntax = "1.2.840.10008.1.2.1.99" }))
+    local py = pydicom_read(path)
+    assert.equal("1.2.840.10008.1.2.1.99", py.meta["00020010"].value)
+    assert.equal("Müller^Jürgen=ミュラー^ユルゲン", py.data["00100010"].value)
+    assert.is_true(#h.read_file(path) < 20000) -- deflated, and whole: the tail was flushed
+    local back = assert(dk.read(path))
+    assert.equal(("dicomkit "):rep(20000), back[0x00291010])
+  end)
+
+  it("keeps large values it read when the file they came from is replaced", function()
+    -- values over 64 KiB stay in the bytes read from the file until used; those bytes are
+    -- dicomkit's own copy, so replacing or truncating the file changes nothing
+    local path = dir .. "/large.dcm"
+    local ds = rich_dataset()
+    local big = ("\1\2\3\4\5\6\7\8"):rep(40000)
+    ds:set(0x00291010, "OB", big)
+    assert(ds:save(path))
+    local back = assert(dk.read(path))
+    back.PatientID = "changed"
+    assert(back:save(path)) -- over the file it was read from
+    h.write_file(dir .. "/other.dcm", "")
+    os.rename(dir .. "/other.dcm", path) -- and now the file is empty
+    assert.equal(big, back[0x00291010])
+    assert(back:save(dir .. "/again.dcm"))
+    local again = assert(dk.read(dir .. "/again.dcm"))
+    assert.equal(big, again[0x00291010])
+    assert.equal("changed", again.PatientID)
+  end)
+
   it("reads back what it wrote, value for value", function()
     local path = dir .. "/round.dcm"
     local ds = rich_dataset()

@@ -10,6 +10,7 @@
 // buffer of the same size and cost a copy.
 
 #include "internal.hh"
+#include "blocks.hh"
 
 #include <dcmtk/dcmdata/dcistrmb.h>
 #include <dcmtk/dcmdata/dcpixel.h>
@@ -44,52 +45,6 @@ namespace {
 
 // ---------------------------------------------------------------------------
 // buffers dcmtk reads values from
-
-// A block of bytes shared by the elements (and their clones) that read from it.
-struct bytes_block {
-    std::shared_ptr<unsigned char> data;
-    size_t len = 0; // bytes in use
-    size_t cap = 0; // bytes allocated (one more than a value may need, for the pad byte)
-
-    static bytes_block allocate(size_t cap)
-    {
-        bytes_block b;
-        // not zero-filled: every byte in use is written before dcmtk reads it
-        b.data.reset(static_cast<unsigned char *>(malloc(cap ? cap : 1)), free);
-        if (!b.data)
-            throw std::bad_alloc();
-        b.cap = cap;
-        return b;
-    }
-};
-
-// A stream over a block that keeps the block alive while dcmtk reads.
-class block_stream : public DcmInputBufferStream {
-  public:
-    block_stream(const bytes_block &b, size_t offset, size_t len) : keep_(b.data)
-    {
-        setBuffer(b.data.get() + offset, (offile_off_t)len);
-        setEos();
-    }
-
-  private:
-    std::shared_ptr<unsigned char> keep_;
-};
-
-class block_factory : public DcmInputStreamFactory {
-  public:
-    block_factory(const bytes_block &b, size_t offset, size_t len)
-        : block_(b), offset_(offset), len_(len)
-    {
-    }
-    DcmInputStream *create() const override { return new block_stream(block_, offset_, len_); }
-    DcmInputStreamFactory *clone() const override { return new block_factory(*this); }
-    DcmInputStreamFactoryType ident() const override { return DFT_DcmInputTempFileStreamFactory; }
-
-  private:
-    bytes_block block_;
-    size_t offset_, len_;
-};
 
 size_t even_length(size_t n) { return n + (n & 1); }
 
