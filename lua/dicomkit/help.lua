@@ -109,17 +109,24 @@ tpl:extend{ name=, defaults = { Keyword = value, option = value }, after = funct
 -- Which text a function value has: the module's functions and the methods of datasets and
 -- associations, found by identity.
 local by_function
+local registered = {} -- the facade's functions (init.lua), so this module need not require it
+
+--- help.register(t): make the functions of table t (the facade, dk) known to help by name.
+function help.register(t)
+  for name, value in pairs(t) do
+    if type(value) == "function" then registered[name] = value end
+  end
+  by_function = nil
+end
+
 local function index_functions()
   if by_function then return by_function end
   by_function = {}
   for name, value in pairs(core) do
     if type(value) == "function" and texts[name] then by_function[value] = texts[name] end
   end
-  local ok, dk = pcall(require, "dicomkit")
-  if ok then
-    for name, value in pairs(dk) do
-      if type(value) == "function" and texts[name] then by_function[value] = texts[name] end
-    end
+  for name, value in pairs(registered) do
+    if texts[name] then by_function[value] = texts[name] end
   end
   -- help itself: the global of the REPL and of scripts (help.print), and dk.help (help.text)
   by_function[help.print] = texts.help

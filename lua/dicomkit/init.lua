@@ -33,6 +33,8 @@ function dk.version()
 end
 
 --- help(x): what a dk function, dataset method, association method or template does.
-dk.help = require("dicomkit.help").text
+local help = require "dicomkit.help"
+dk.help = help.text
+help.register(dk)
 
 return dk
