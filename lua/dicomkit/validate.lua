@@ -66,7 +66,8 @@ local function check_pixels(ds, out)
   local need = rows * columns * samples * ((allocated + 7) // 8) * frames
   local have = info.length
   if have ~= need and have ~= need + (need % 2) then
-    finding(out, "error", ("PixelData holds %d bytes; Rows %d x Columns %d x SamplesPerPixel %d x %d bytes x %d frame%s need %d"):format(
+    finding(out, "error", ("PixelData holds %d bytes; Rows %d x Columns %d x SamplesPerPixel %d "
+      .. "x %d bytes x %d frame%s need %d"):format(
       have, rows, columns, samples, (allocated + 7) // 8, frames, frames == 1 and "" or "s", need))
   end
 end

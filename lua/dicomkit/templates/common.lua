@@ -182,7 +182,8 @@ function common.acquisition_context(items)
     elseif item.person then
       e.ValueType, e.PersonName = "PNAME", item.person
     else
-      error(("acquisition_context item %d needs a value: text, code, number, datetime, date, time or person"):format(i), 4)
+      error(("acquisition_context item %d needs a value: text, code, number, datetime, date, time "
+        .. "or person"):format(i), 4)
     end
     out[#out + 1] = e
   end
