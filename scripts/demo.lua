@@ -76,7 +76,7 @@ if #errors > 0 then fail("the object has problems:\n  %s", table.concat(errors, 
 print(("   no errors (%s)"):format(how.dciodvfy == "ran" and "dicomkit's tables and dciodvfy"
   or "dicomkit's tables; dciodvfy was not found"))
 
-local peer, local_orthanc = {}, nil
+local peer, local_orthanc
 if a.to then
   local ae, host, port = a.to:match("^(.-)@(.+):(%d+)$")
   if not port or ae == "" then fail("--to must be AET@HOST:PORT, got '%s'", a.to) end
