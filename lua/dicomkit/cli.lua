@@ -240,39 +240,64 @@ commands.dump = {
 }
 
 commands.validate = {
-  description = "Check DICOM files against their IOD: dicomkit's tables and pixel checks, then dciodvfy.",
+  description = "Check DICOM files against their IOD: dicomkit's tables (PS3.3 as dciodvfy reads it), "
+    .. "the dictionary, the value and pixel rules; then dciodvfy where it is installed. "
+    .. "Prints FILE: PATH: SEVERITY: MESSAGE per finding; exit status 1 on any error.",
   run = function(args)
     local p = parser_for("validate", commands.validate.description)
     p:argument("files", "DICOM files."):args("+")
     p:flag("--no-dciodvfy", "Only dicomkit's own checks, even where dciodvfy is installed.")
+    p:option("--iod", "Check against this IOD (name, PS3.3 title or SOP Class UID), not SOPClassUID's.")
+    p:flag("--json", "One JSON document: per file, its findings and how it was checked.")
     limit_option(p)
     local a, usage = parse(p, args)
     local limits = parse_limits(a.limit, usage)
     local validate = require "dicomkit.validate"
+    local iod = require "dicomkit.iod"
+    if a.iod and not iod.resolve(a.iod) then
+      usage_error(("no IOD named '%s'"):format(a.iod), usage)
+    end
     local status = 0
     local dciodvfy_missing = false
+    local reports = {}
     for _, path in ipairs(a.files) do
-      local findings, how = validate.file(path, { dciodvfy = not a.no_dciodvfy, limits = limits })
+      local findings, how, code = validate.file(path, { dciodvfy = not a.no_dciodvfy, limits = limits,
+                                                        iod = a.iod })
       if not findings then
-        complain(how)
+        if not a.json then complain(how) end
+        reports[#reports + 1] = { file = path, error = how, code = code }
         status = 1
       else
         local errors, warnings = 0, 0
         for _, f in ipairs(findings) do
           if f.severity == "error" then errors = errors + 1 else warnings = warnings + 1 end
-          local source = f.source == "dciodvfy" and "dciodvfy: " or ""
-          say(("%s: %s: %s%s\n"):format(path, f.severity, source, f.message))
+          if not a.json then say(path, ": ", validate.format(f), "\n") end
         end
         if errors > 0 then status = 1 end
         dciodvfy_missing = dciodvfy_missing or how.dciodvfy == "not found"
-        local checked = how.dciodvfy == "ran" and "dicomkit's tables and dciodvfy"
-          or "dicomkit's tables only"
-        say(("%s: %s (%d error%s, %d warning%s; checked by %s)\n"):format(path,
-          errors == 0 and "ok" or "FAILED", errors, errors == 1 and "" or "s", warnings,
-          warnings == 1 and "" or "s", checked))
+        local checked = how.dciodvfy == "ran" and "dicomkit and dciodvfy"
+          or how.dciodvfy == "not found" and "dicomkit only: dciodvfy not found"
+          or "dicomkit only"
+        local def = how.iod and iod.get(how.iod)
+        if not a.json then
+          say(("%s: %s (%s; %d error%s, %d warning%s; checked by %s)\n"):format(path,
+            errors == 0 and "ok" or "FAILED", def and (def.title or how.iod) or "no IOD",
+            errors, errors == 1 and "" or "s", warnings, warnings == 1 and "" or "s", checked))
+        end
+        local list = {}
+        for i, f in ipairs(findings) do
+          list[i] = { severity = f.severity, path = f.path, keyword = f.keyword, module = f.module,
+                      rule = f.rule, message = f.message, source = f.source }
+        end
+        reports[#reports + 1] = { file = path, iod = how.iod, iod_title = def and def.title,
+                                  ok = errors == 0, errors = errors, warnings = warnings,
+                                  dciodvfy = how.dciodvfy, findings = list }
       end
     end
-    if dciodvfy_missing then
+    if a.json then
+      local json = require "dkjson"
+      say(json.encode({ files = reports, tables = iod.source() }, { indent = true }), "\n")
+    elseif dciodvfy_missing then
       warn("dciodvfy was not found (Debian package dicom3tools): only dicomkit's own checks ran")
     end
     return status

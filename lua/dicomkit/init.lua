@@ -19,8 +19,35 @@ dk.templates = template.list
 --- dk.send(objects, opts) -> results, summary: many objects over one association.
 dk.send = require("dicomkit.send").send
 
---- dk.validate(ds) -> findings: what dicomkit's IOD tables and pixel checks find wrong.
-dk.validate = require("dicomkit.validate").dataset
+local validate = require "dicomkit.validate"
+
+--- dk.validate(ds [, iod]) -> findings, iod name: what PS3.3's tables, the dictionary and the
+-- value and pixel rules find wrong; the IOD from SOPClassUID when not given.
+dk.validate = validate.dataset
+
+--- dk.iods() -> every IOD the tables know: { {name=, title=, section=, sop_class=} }
+dk.iods = require("dicomkit.iod").list
+
+-- ds:save(target, {validate = true}) validates first and refuses an object with errors
+-- (nil, message, "EINVALID", findings); a template's `validate = true` makes it the default
+-- for what it makes. The C method does the writing.
+do
+  local probe = core.dataset()
+  local methods = getmetatable(probe).__methods
+  probe:close()
+  local c_save = methods.save
+  if not methods._validating_save then
+    methods.save = function(ds, target, opts)
+      if opts ~= nil and type(opts) ~= "table" then
+        error(("save: options must be a table ({transfer_syntax=, validate=}), got %s"):format(type(opts)), 2)
+      end
+      local message, code, findings = validate.gate(ds, opts)
+      if message then return nil, message, code, findings end
+      return c_save(ds, target, opts)
+    end
+    methods._validating_save = true
+  end
+end
 
 --- Versions of dicomkit and what it was built with.
 function dk.version()

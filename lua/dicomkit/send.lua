@@ -20,7 +20,7 @@ end
 
 --- What will be sent, as presentation contexts; objects that cannot be sent at all get
 -- their failed result now (a file that is not DICOM, a closed dataset, one without UIDs).
-local function plan(objects, results)
+local function plan(objects, results, opts)
   local contexts, seen = {}, {}
   for i, object in ipairs(objects) do
     local sop, ts, err, code
@@ -46,8 +46,27 @@ local function plan(objects, results)
     else
       error(("send: object %d must be a dataset or a path, got %s"):format(i, type(object)), 3)
     end
+    local findings
+    if not err and opts.validate ~= false then
+      if type(object) == "string" then
+        if opts.validate then
+          local validate = require "dicomkit.validate"
+          local found, how = validate.file(object)
+          if found and validate.errors(found) then
+            err, code, findings = ("%s does not validate: %s"):format(object,
+              validate.format(validate.errors(found)[1])), "EINVALID", found
+          elseif not found then
+            err, code = how, "EFORMAT"
+          end
+        end
+      else
+        local validate = require "dicomkit.validate"
+        err, code, findings = validate.gate(object, { validate = opts.validate })
+      end
+    end
     if err then
       results[i] = not_sent(i, object, err, code)
+      results[i].findings = findings
     else
       local key = sop .. "|" .. ts
       if not seen[key] then
@@ -75,7 +94,10 @@ local function summarize(results, n)
 end
 
 --- dk.send(objects, opts) -> results, summary | nil, message, code (when no association)
--- opts: the dk.connect parameters, and progress = function(i, n, result) called after each.
+-- opts: the dk.connect parameters, progress = function(i, n, result) called after each, and
+-- validate = true to check each object first (an object with errors is not sent: its result has
+-- error "EINVALID" and its findings); datasets of a template with `validate = true` are checked
+-- unless validate = false.
 -- A result is { index, object, ok, sent, status, status_hex, category, meaning, message, error,
 -- sop_instance_uid, transfer_syntax, decoded }: ok for success and warning statuses, sent for
 -- everything the peer answered (a refusal too), message and error (a code) when not ok.
@@ -88,7 +110,8 @@ function send.send(objects, opts)
   local params = {}
   for k, v in pairs(opts) do params[k] = v end
   params.progress = nil
-  params.contexts = plan(objects, results)
+  params.validate = nil
+  params.contexts = plan(objects, results, opts)
   local assoc, msg, code
   if #params.contexts > 0 then
     assoc, msg, code = core.connect(params)

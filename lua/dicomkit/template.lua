@@ -32,6 +32,7 @@ function Template:__call(params)
     ds:close()
     return nil, msg, code
   end
+  if self.validate then require("dicomkit.validate").by_default[ds] = true end
   return ds, report
 end
 

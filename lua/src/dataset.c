@@ -576,12 +576,22 @@ static void set_value(lua_State *L, dk_dataset *ds, uint32_t tag, const char *vr
         if (kind == K_BYTES) {
             check(L, dk_dataset_set_bytes(ds, tag, vr, s, len, &err), &err);
         } else if (kind == K_NUMBER) {
+            if (len == 0) { /* "" is an empty value for every VR: an empty Type 2 FL, US, ... */
+                lua_newtable(L);
+                set_array(L, ds, tag, vr, K_NUMBER, lua_gettop(L));
+                lua_pop(L, 1);
+                return;
+            }
             if (lua_stringtonumber(L, s) == 0)
                 type_error(L, tag, tvr, "a number", vidx);
             set_number(L, ds, tag, vr, lua_gettop(L));
             lua_pop(L, 1);
         } else if (kind == K_SEQUENCE) {
-            type_error(L, tag, tvr, "an array of items", vidx);
+            if (len != 0)
+                type_error(L, tag, tvr, "an array of items", vidx);
+            lua_newtable(L); /* "" is an empty sequence, as for a Type 2 of any other VR */
+            set_sequence(L, ds, tag, lua_gettop(L), ctx);
+            lua_pop(L, 1);
         } else {
             check(L, dk_dataset_set_string(ds, tag, vr, s, len, &err), &err);
         }
@@ -734,6 +744,20 @@ static int l_transfer_syntax(lua_State *L)
 {
     dk_dataset *ds = ldk_check_dataset(L, 1);
     lua_pushstring(L, dk_dataset_transfer_syntax(ds));
+    return 1;
+}
+
+/* ds:file_meta() -> a new dataset holding the file meta information (group 0002) */
+static int l_file_meta(lua_State *L)
+{
+    dk_dataset *ds = ldk_check_dataset(L, 1);
+    dk_error err;
+    if (!dk_dataset_is_root(ds))
+        return luaL_error(L, "file_meta: only a root dataset has file meta information");
+    dk_dataset *meta = dk_dataset_file_meta(ds, &err);
+    if (meta == NULL)
+        return ldk_raise(L, &err);
+    ldk_push_root(L, meta);
     return 1;
 }
 
@@ -890,6 +914,7 @@ static const luaL_Reg methods[] = {
     {"close", l_close},
     {"is_root", l_is_root},
     {"transfer_syntax", l_transfer_syntax},
+    {"file_meta", l_file_meta},
     {NULL, NULL},
 };
 

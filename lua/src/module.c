@@ -5,6 +5,7 @@
 
 #include "dicomkit/jpeg_codec.h"
 #include "dicomkit/uid.h"
+#include "dicomkit/vr.h"
 
 /* dk.uid(), dk.uid{root=...}, dk.uid{from=...}, dk.uid{root=..., from=...} */
 static int l_uid(lua_State *L)
@@ -124,7 +125,28 @@ static int l_keywords(lua_State *L)
     return 1;
 }
 
+/* dk._check_string(vr, value [, what]) -> true, vm | false, message: the value rules of PS3.5
+ * 6.2 that the setters apply (dk_vr_check_string), for a validator reading what others wrote */
+static int l_check_string(lua_State *L)
+{
+    const char *vr = luaL_checkstring(L, 1);
+    size_t len;
+    const char *value = luaL_checklstring(L, 2, &len);
+    const char *what = luaL_optstring(L, 3, "value");
+    unsigned vm = 0;
+    dk_error err;
+    if (dk_vr_check_string(vr, value, len, what, &vm, &err) != DK_OK) {
+        lua_pushboolean(L, 0);
+        lua_pushstring(L, err.message);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    lua_pushinteger(L, (lua_Integer)vm);
+    return 2;
+}
+
 static const luaL_Reg functions[] = {
+    {"_check_string", l_check_string},
     {"keywords", l_keywords},
     {"uid", l_uid},
     {"is_uid", l_is_uid},

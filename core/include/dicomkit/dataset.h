@@ -253,6 +253,11 @@ int dk_file_peek(const char *path, char sop_class[65], char transfer_syntax[65],
  * static string. */
 const char *dk_dataset_transfer_syntax(const dk_dataset *ds);
 
+/* A new root holding a copy of the file meta information (group 0002) of the root `ds`: what
+ * the file it was read from carried, or what the last save wrote; empty when it has none.
+ * DK_EINVAL for a sequence item. Free with dk_dataset_free. */
+dk_dataset *dk_dataset_file_meta(dk_dataset *ds, dk_error *err);
+
 /* ---- versions ---- */
 const char *dk_version(void);       /* dicomkit's, e.g. "0.1.0" */
 const char *dk_dcmtk_version(void); /* the dcmtk dicomkit was built with */

@@ -786,3 +786,30 @@ int dk_file_peek(const char *path, char sop_class[65], char transfer_syntax[65],
 }
 
 } // extern "C"
+
+dk_dataset *dk_dataset_file_meta(dk_dataset *ds, dk_error *err)
+{
+    return dk::guarded_ptr<dk_dataset>(err, "file meta", [&]() -> dk_dataset * {
+        if (ds == nullptr || ds->stale || ds->root != ds) {
+            dk_error_set(err, DK_EINVAL, "file meta: only a root dataset has file meta information");
+            return nullptr;
+        }
+        std::unique_ptr<DcmFileFormat> ff(new DcmFileFormat());
+        DcmDataset *out = ff->getDataset();
+        DcmMetaInfo *meta = ds->fileformat->getMetaInfo();
+        for (unsigned long i = 0; meta != nullptr && i < meta->card(); i++) {
+            DcmElement *e = meta->getElement(i);
+            if (e == nullptr)
+                continue;
+            DcmElement *copy = OFstatic_cast(DcmElement *, e->clone());
+            if (copy == nullptr || out->insert(copy, true).bad()) {
+                delete copy;
+                dk_error_set(err, DK_ENOMEM, "file meta: cannot copy an element");
+                return nullptr;
+            }
+        }
+        dk_dataset *h = dk::adopt_root(ff.get(), EXS_LittleEndianExplicit);
+        ff.release();
+        return h;
+    });
+}

@@ -2,6 +2,7 @@
 -- A site template normally requires a bundled template and extends it; it can also use
 -- these pieces to build a template of its own.
 local core = require "dicomkit.core"
+local iod = require "dicomkit.iod"
 
 local common = {}
 
@@ -115,12 +116,13 @@ function common.general_study(ds, p, date, time)
   common.set(ds, p, "AccessionNumber", "")
 end
 
--- General Series Module (C.7.3.1)
+-- General Series Module (C.7.3.1). Laterality is Type 2C, written empty (unknown);
+-- common.complete takes it away again where the IOD's condition does not ask for it (where
+-- ImageLaterality is present, as Ophthalmic Photography requires).
 function common.general_series(ds, p, modality)
   ds.Modality = p.Modality or modality
   common.set(ds, p, "SeriesInstanceUID", common.uid(p))
   common.set(ds, p, "SeriesNumber", 1)
-  -- Type 2C (paired body parts): empty means unknown; dciodvfy asks for it always
   common.set(ds, p, "Laterality", "")
 end
 
@@ -190,9 +192,68 @@ function common.acquisition_context(items)
   return out
 end
 
+-- A value dicomkit can supply for a missing Type 1 attribute without guessing: a new UID, the
+-- time stamp, the one value an enumeration allows. nil when only the user can know.
+local function derived_value(name, keyword, p)
+  local entry = core.dictionary(keyword)
+  if not entry then return nil end
+  local date, time = common.timestamps(p)
+  if entry.vr == "UI" and keyword ~= "SOPClassUID" and keyword:match("UID$")
+    and not keyword:match("^Referenced") then
+    return common.uid(p)
+  elseif entry.vr == "DA" then return date
+  elseif entry.vr == "TM" then return time
+  elseif entry.vr == "DT" then return date .. time
+  end
+  local row = iod.find_attribute(name, keyword)
+  local list = row and row.enum and iod.tables().strings[row.enum]
+  if list and #list == 1 then return list[1] end
+  return nil
+end
+
+--- Bring the dataset in line with the template's IOD, from its tables: every Type 2 (and 2C
+-- whose condition holds) that is missing is written empty, a missing Type 1 or 1C that has a
+-- value dicomkit can supply (a UID, a time stamp, the one enumerated value) gets it, and an
+-- empty attribute a filler wrote that the IOD does not allow here (its condition does not
+-- hold) is taken away. What the caller gave is never touched. Repeats while it changes things
+-- (a value can make another condition hold).
+function common.complete(self, ds, p)
+  local name = iod.resolve(self.iod or "") or iod.resolve(self.sop_class or "")
+  if not name then return end
+  local validate = require "dicomkit.validate"
+  local given = p[common.GIVEN] or {}
+  for _ = 1, 4 do
+    local changed = false
+    for _, f in ipairs((validate.dataset(ds, name, { pixels = false }))) do
+      local kw = f.keyword
+      if kw and f.path == kw and given[kw] == nil and not common.from_pixels[kw] then
+        local base = f.type and f.type:sub(1, 1)
+        if f.rule == "condition-present" then
+          local info = ds:info(kw)
+          if info and (info.vm == 0 or info.length == 0) then
+            ds[kw] = nil
+            changed = true
+          end
+        elseif base == "2" and (f.rule == "type2-missing" or f.rule == "condition-missing") then
+          ds[kw] = ""
+          changed = true
+        elseif base == "1" and (f.rule == "type1-missing" or f.rule == "condition-missing") then
+          local v = derived_value(name, kw, p)
+          if v ~= nil then
+            ds[kw] = v
+            changed = true
+          end
+        end
+      end
+    end
+    if not changed then break end
+  end
+end
+
 --- The last step of every bundled template: the keywords of the params (the template's defaults
 -- and what the caller gave), then a site's `after` hook (which sees them), then what the caller
--- gave once more, so that it (--set) wins over everything a template or its hook set.
+-- gave once more, so that it (--set) wins over everything a template or its hook set; then
+-- common.complete against the IOD's tables.
 function common.finish(self, ds, p)
   local function apply(values)
     for k, v in pairs(values) do
@@ -204,6 +265,7 @@ function common.finish(self, ds, p)
     self.after(ds, p)
     apply(p[common.GIVEN] or {})
   end
+  common.complete(self, ds, p)
 end
 
 return common

@@ -29,7 +29,7 @@ function T.fill(ds, params, self)
 
   common.patient(ds, p)
   common.general_study(ds, p, date, time)
-  common.general_series(ds, p, "XC")
+  common.general_series(ds, p, self.modality or "XC")
   common.general_equipment(ds, p)
   common.general_image(ds, p, date, time)
   -- VL Image Module (C.8.12.1)
