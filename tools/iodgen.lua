@@ -371,8 +371,9 @@ end
 local function sections(path, into)
   local list = inn and read_json(path)
   for _, e in ipairs(list or {}) do
-    local section = (e.linkToStandard or ""):match("sect_([%w.]+)%.html")
-    into[norm(e.name)] = { title = e.name, section = section }
+    local link = e.linkToStandard or ""
+    local section = link:match("sect_([%w.]+)%.html")
+    into[norm(e.name)] = { title = e.name, section = section, table = link:match("#table_([%w.%-]+)$") }
   end
 end
 local module_names, iod_names, macro_names = {}, {}, {}
@@ -388,7 +389,7 @@ local function name_of(n, into, strip)
 end
 for n, m in pairs(modules) do
   local info = name_of(n, module_names)
-  if info then m.title, m.section = info.title, info.section end
+  if info then m.title, m.section = info.title, info.table and ("Table " .. info.table) or info.section end
 end
 for n, m in pairs(macros) do
   local info = name_of(n, macro_names) or name_of(n:gsub("Macro$", ""), macro_names)

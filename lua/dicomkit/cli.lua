@@ -16,6 +16,7 @@ commands:
   echo        C-ECHO a peer: dicomkit echo AET@HOST:PORT
   send        C-STORE files or directories: dicomkit send AET@HOST:PORT FILE|DIR...
   templates   list the templates that can be found, bundled and site
+  template    start a template for any IOD: dicomkit template new IOD OUT.lua
   uid         print new UIDs
   version     print the versions of dicomkit, dcmtk, libjpeg-turbo and Lua]]
 
@@ -236,6 +237,61 @@ commands.dump = {
       say(#a.files == 1 and json_out[1] or ("[" .. table.concat(json_out, ",") .. "]"), "\n")
     end
     return status
+  end,
+}
+
+commands.template = {
+  description = "Start a template for any IOD from PS3.3's tables: dicomkit template new IOD OUT.lua "
+    .. "(IOD: a name, PS3.3 title or SOP Class UID); dicomkit template iods lists the IODs.",
+  run = function(args)
+    local p = parser_for("template", commands.template.description)
+    p:argument("action", "new or iods."):choices({ "new", "iods" })
+    p:argument("iod", "The IOD (new)."):args("?")
+    p:argument("out", "The template file to write (new); its name is the template's."):args("?")
+    p:flag("--force", "Replace OUT when it exists.")
+    local a, usage = parse(p, args)
+    local iod = require "dicomkit.iod"
+    if a.action == "iods" then
+      for _, e in ipairs(iod.list()) do
+        if e.sop_class then say(("%-60s %-36s %s\n"):format(e.title, e.name, e.sop_class)) end
+      end
+      return 0
+    end
+    if not a.iod or not a.out then usage_error("template new needs IOD and OUT.lua", usage) end
+    if not iod.resolve(a.iod) then
+      usage_error(("no IOD named '%s' (dicomkit template iods lists them)"):format(a.iod), usage)
+    end
+    local name = a.out:match("([^/]+)%.lua$")
+    if not name or not name:match("^[%w_%-]+$") then
+      usage_error(("OUT must be a NAME.lua file (NAME: letters, digits, '_', '-'), got '%s'"):format(a.out), usage)
+    end
+    local f = io.open(a.out, "r")
+    if f and not a.force then
+      f:close()
+      complain(("%s exists; --force replaces it"):format(a.out))
+      return 1
+    end
+    if f then f:close() end
+    local source, iod_name = require("dicomkit.scaffold").source(a.iod, name, a.out)
+    local tmp = a.out .. ".tmp"
+    local out, err = io.open(tmp, "w")
+    if not out then
+      complain(err)
+      return 1
+    end
+    out:write(source)
+    out:close()
+    local ok, rerr = os.rename(tmp, a.out)
+    if not ok then
+      os.remove(tmp)
+      complain(rerr)
+      return 1
+    end
+    local def = iod.get(iod_name)
+    say(("%s: template %s for %s (SOP Class %s); fill its TODO values, then\n"
+      .. "  DICOMKIT_TEMPLATES=%s dicomkit create %s ...\n"):format(a.out, name, def.title or iod_name,
+      def.sop_classes[1], a.out:match("^(.*)/[^/]+$") or ".", name))
+    return 0
   end,
 }
 

@@ -119,4 +119,16 @@ function iod.find_attribute(iod_name, keyword)
   return nil
 end
 
+--- Every row for `keyword` in the top level of the IOD's modules: { {row, module}... }.
+function iod.find_attributes(iod_name, keyword)
+  local out = {}
+  local def = iod.get(iod_name)
+  for _, m in ipairs(def and def.modules or {}) do
+    for _, row in ipairs(iod.rows(iod.module(m[1]))) do
+      if row.k == keyword then out[#out + 1] = { row, m[1] } end
+    end
+  end
+  return out
+end
+
 return iod

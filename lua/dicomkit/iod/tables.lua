@@ -17033,7 +17033,7 @@ return {
     },
     {k="AcquisitionContextDescription",tag=0x00400556,type="3"}
    },
-   section="C.7.6.14",
+   section="Table C.7.6.14-1",
    title="Acquisition Context"
   },
   AdvancedBlendingPresentationState={
@@ -17102,7 +17102,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.11.33",
+   section="Table C.11.33-1",
    title="Advanced Blending Presentation State"
   },
   AdvancedBlendingPresentationStateDisplay={
@@ -17127,7 +17127,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.11.34",
+   section="Table C.11.34.1-1",
    title="Advanced Blending Presentation State Display"
   },
   AdvancedBlendingPresentationStateIDCVOIPaletteOpticalPath={
@@ -17204,7 +17204,7 @@ return {
     {c="ApprovalStatusApprovedOrRejected",k="ReviewTime",tag=0x300E0005,type="2C"},
     {c="ApprovalStatusApprovedOrRejected",k="ReviewerName",tag=0x300E0008,type="2C"}
    },
-   section="C.8.8.16",
+   section="Table C.8-52",
    title="Approval"
   },
   Audio={
@@ -17260,7 +17260,7 @@ return {
     {k="DistancePupillaryDistance",tag=0x00460060,type="3"},
     {k="NearPupillaryDistance",tag=0x00460062,type="3"}
    },
-   section="C.8.25.9",
+   section="Table C.8.25.9-1",
    title="Autorefraction Measurements"
   },
   AutorefractionMeasurementsSeries={
@@ -17275,7 +17275,7 @@ return {
      vm="1"
     }
    },
-   section="C.8.25.2",
+   section="Table C.8.25.2-1",
    title="Autorefraction Measurements Series"
   },
   BitmapDisplayShutter={
@@ -17285,7 +17285,7 @@ return {
     {k="ShutterPresentationValue",tag=0x00181622,type="1"},
     {k="ShutterPresentationColorCIELabValue",tag=0x00181624,type="3"}
    },
-   section="C.7.6.15",
+   section="Table C.7.6.15-1",
    title="Bitmap Display Shutter"
   },
   BreastTomosynthesisAcquisition={
@@ -17352,7 +17352,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.21.3.4",
+   section="Table C.8.21.3.4-1",
    title="Breast Tomosynthesis Acquisition"
   },
   BreastTomosynthesisContributingSources={
@@ -17373,7 +17373,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.21.2.3",
+   section="Table C.8.21.2.3-1",
    title="Breast Tomosynthesis Contributing Sources"
   },
   BreastView={
@@ -17421,7 +17421,7 @@ return {
      vm="1-2"
     }
    },
-   section="C.8.21.6",
+   section="Table C.8.21.6-1",
    title="Breast View"
   },
   BulkMotionSynchronization={
@@ -17448,7 +17448,7 @@ return {
      verify=true
     }
    },
-   section="C.7.6.18.3",
+   section="Table C.7.6.18-3",
    title="Bulk Motion Synchronization"
   },
   CRImage={
@@ -17496,7 +17496,7 @@ return {
     {macro="GeneralAnatomyOptionalMacro"},
     {macro="ExposureIndexMacro"}
    },
-   section="C.8",
+   section="Table C.8-2",
    title="CR Image"
   },
   CRSeries={
@@ -17513,7 +17513,7 @@ return {
     {k="PlateType",tag=0x00181260,type="3"},
     {k="PhosphorType",tag=0x00181261,type="3"}
    },
-   section="C.8",
+   section="Table C.8-1",
    title="CR Series"
   },
   CTImage={
@@ -17675,7 +17675,7 @@ return {
     {k="IsocenterPosition",tag=0x300A012C,type="3"},
     {macro="RTEquipmentCorrelationMacro"}
    },
-   section="C.8.2",
+   section="Table C.8-3",
    title="CT Image"
   },
   CTSeries={
@@ -17690,7 +17690,7 @@ return {
      vm="1"
     }
    },
-   section="C.8.15",
+   section="Table C.8-113",
    title="CT Series"
   },
   CalculatedDoseReferenceRecord={
@@ -17718,7 +17718,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.8.20",
+   section="Table C.8-56",
    title="Calculated Dose Reference Record"
   },
   CardiacSynchronization={
@@ -17828,7 +17828,7 @@ return {
     {k="SkipBeats",tag=0x00181086,type="3"},
     {k="CardiacFramingType",nocond=true,tag=0x00181064,terms="CardiacFramingType",type="1C"}
    },
-   section="C.7.6.18",
+   section="Table C.7.6.18-1",
    title="Cardiac Synchronization"
   },
   CheckSingleFramePseudo={attrs={{benum="One",k="NumberOfFrames",notused=true,tag=0x00280008,type="3"}}},
@@ -17899,7 +17899,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.7.6.5",
+   section="Table C.7-13",
    title="Cine"
   },
   ClinicalTrialSeries={
@@ -17909,7 +17909,7 @@ return {
     {k="IssuerOfClinicalTrialSeriesID",tag=0x00120073,type="3"},
     {k="ClinicalTrialSeriesDescription",tag=0x00120072,type="3"}
    },
-   section="C.7.3.2",
+   section="Table C.7-5b",
    title="Clinical Trial Series"
   },
   ClinicalTrialStudy={
@@ -17958,7 +17958,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.7.2.3",
+   section="Table C.7-4b",
    title="Clinical Trial Study"
   },
   ClinicalTrialSubject={
@@ -18004,10 +18004,14 @@ return {
     },
     {k="ClinicalTrialProtocolEthicsCommitteeApprovalNumber",tag=0x00120082,type="3"}
    },
-   section="C.7",
+   section="Table C.7-2b",
    title="Clinical Trial Subject"
   },
-  ColorPaletteDefinition={attrs={{macro="ContentIdentificationMacro"}},section="C.28",title="Color Palette Definition"},
+  ColorPaletteDefinition={
+   attrs={{macro="ContentIdentificationMacro"}},
+   section="Table C.28.1-1",
+   title="Color Palette Definition"
+  },
   CommonInstanceReference={
    attrs={
     {
@@ -18059,7 +18063,7 @@ return {
      verify=true
     }
    },
-   section="C.12.2",
+   section="Table C.12-8",
    title="Common Instance Reference"
   },
   ContrastBolus={
@@ -18092,10 +18096,10 @@ return {
     {k="ContrastBolusIngredient",tag=0x00181048,type="3"},
     {k="ContrastBolusIngredientConcentration",tag=0x00181049,type="3"}
    },
-   section="C.7.6.4",
+   section="Table C.7-12",
    title="Contrast/Bolus"
   },
-  CurrentFrameFunctionalGroups={attrs={},section="C.7.6.27",title="Current Frame Functional Groups"},
+  CurrentFrameFunctionalGroups={attrs={},section="Table C.7.6.27-1",title="Current Frame Functional Groups"},
   Curve={
    attrs={
     {k="CurveDimensions",tag=0x50000005,type="1"},
@@ -18168,7 +18172,7 @@ return {
     {enum="ImageLaterality",k="ImageLaterality",tag=0x00200062,type="1"},
     {macro="GeneralAnatomyRequiredMacro"}
    },
-   section="C.8.11.2",
+   section="Table C.8-69",
    title="DX Anatomy Imaged"
   },
   DXDetector={
@@ -18203,7 +18207,7 @@ return {
     {k="CassetteID",tag=0x00181007,type="3"},
     {k="PlateID",tag=0x00181004,type="3"}
    },
-   section="C.8.11.4",
+   section="Table C.8-71",
    title="DX Detector"
   },
   DXImage={
@@ -18277,7 +18281,7 @@ return {
     },
     {k="WindowCenterWidthExplanation",tag=0x00281055,type="3"}
    },
-   section="C.8.11.3",
+   section="Table C.8-70",
    title="DX Image"
   },
   DXPositioning={
@@ -18365,7 +18369,7 @@ return {
     {k="CompressionContactArea",tag=0x001811A5,type="3"},
     {k="PaddleDescription",tag=0x001811A4,type="3"}
    },
-   section="C.8.11.5",
+   section="Table C.8-72",
    title="DX Positioning"
   },
   DXSeries={
@@ -18395,7 +18399,7 @@ return {
      verify=true
     }
    },
-   section="C.8.11",
+   section="Table C.8-68",
    title="DX Series"
   },
   DeformableSpatialRegistration={
@@ -18482,7 +18486,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.20.3",
+   section="Table C.20.3-1",
    title="Deformable Spatial Registration"
   },
   DentalImageOnMediaProfile={
@@ -18511,7 +18515,7 @@ return {
     {c="TrackingUIDIsPresent",k="TrackingID",tag=0x00620020,type="1C"},
     {c="TrackingIDIsPresent",k="TrackingUID",tag=0x00620021,type="1C"}
    },
-   section="C.8.12.13",
+   section="Table C.8.12.13-1",
    title="Dermoscopic Image"
   },
   DermoscopyPhotographySeriesPseudo={attrs={{enum="DermoscopyPhotographyModality",k="Modality",tag=0x00080060,type="1"}}},
@@ -18544,7 +18548,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.7.6.12",
+   section="Table C.7-18",
    title="Device"
   },
   DirectoryInformation={
@@ -18592,7 +18596,7 @@ return {
      vm="0-n"
     }
    },
-   section="F.3.2.2",
+   section="Table F.3-3",
    title="Directory Information"
   },
   DirectoryInformationDental={
@@ -18621,7 +18625,7 @@ return {
     }
    }
   },
-  DisplayShutter={attrs={{macro="DisplayShutterMacro"}},section="C.7.6.11",title="Display Shutter"},
+  DisplayShutter={attrs={{macro="DisplayShutterMacro"}},section="Table C.7-17",title="Display Shutter"},
   DisplayedArea={
    attrs={
     {
@@ -18667,7 +18671,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.10.4",
+   section="Table C.10-4",
    title="Displayed Area"
   },
   DoubleFloatingPointImagePixel={
@@ -18879,7 +18883,7 @@ return {
      vm="1"
     }
    },
-   section="C.24.2",
+   section="Table C.24-2",
    title="Encapsulated Document"
   },
   EncapsulatedDocumentCDAPseudo={
@@ -18924,7 +18928,7 @@ return {
     },
     {macro="PerformedProcedureStepSummaryMacro"}
    },
-   section="C.24",
+   section="Table C.24-1",
    title="Encapsulated Document Series"
   },
   EnhancedCTImage={
@@ -19035,7 +19039,7 @@ return {
     {k="IsocenterPosition",tag=0x300A012C,type="3"},
     {macro="RTEquipmentCorrelationMacro"}
    },
-   section="C.8.15.2",
+   section="Table C.8-114",
    title="Enhanced CT Image"
   },
   EnhancedContrastBolus={
@@ -19083,7 +19087,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.7.6.4b",
+   section="Table C.7-12b",
    title="Enhanced Contrast/Bolus"
   },
   EnhancedGeneralEquipment={
@@ -19093,7 +19097,7 @@ return {
     {k="DeviceSerialNumber",tag=0x00181000,type="1"},
     {k="SoftwareVersions",tag=0x00181020,type="1"}
    },
-   section="C.7.5.2",
+   section="Table C.7-8b",
    title="Enhanced General Equipment"
   },
   EnhancedMRImage={
@@ -19270,7 +19274,7 @@ return {
     {items={{macro="IconImageSequenceMacro"}},k="IconImageSequence",tag=0x00880200,type="3",vm="1"},
     {macro="OptionalViewAndSliceProgressionDirectionMacro"}
    },
-   section="C.8.13",
+   section="Table C.8-79",
    title="Enhanced MR Image"
   },
   EnhancedMammographyImage={
@@ -19334,7 +19338,7 @@ return {
     {items={{macro="IconImageSequenceMacro"}},k="IconImageSequence",tag=0x00880200,type="3",vm="1"},
     {enum="DXPresentationLUTShape",k="PresentationLUTShape",tag=0x20500020,type="1"}
    },
-   section="C.8.31",
+   section="Table C.8.31-1",
    title="Enhanced Mammography Image"
   },
   EnhancedMammographySeries={
@@ -19356,7 +19360,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.11.10",
+   section="Table C.8-76b",
    title="Enhanced Mammography Series"
   },
   EnhancedMultienergyCTAcquisition={
@@ -19365,7 +19369,7 @@ return {
     {macro="MultienergyCTXRayDetectorMacro"},
     {macro="MultienergyCTPathMacro"}
    },
-   section="C.8.15.4",
+   section="Table C.8.15.4-1",
    title="Enhanced Multi-energy CT Acquisition"
   },
   EnhancedPETAcquisition={
@@ -19479,7 +19483,7 @@ return {
     {k="IsocenterPosition",tag=0x300A012C,type="3"},
     {enum="ScanProgressionDirection",k="ScanProgressionDirection",tag=0x00540501,type="3"}
    },
-   section="C.8.22.2",
+   section="Table C.8.22-2",
    title="Enhanced PET Acquisition"
   },
   EnhancedPETCorrections={
@@ -19520,7 +19524,7 @@ return {
     {c="IsScatterCorrected",k="ScatterCorrectionMethod",tag=0x00541105,type="1C"},
     {c="IsDecayCorrected",k="DecayCorrectionDateTime",tag=0x00189701,type="1C"}
    },
-   section="C.8.22.6",
+   section="Table C.8.22-19",
    title="Enhanced PET Corrections"
   },
   EnhancedPETImage={
@@ -19612,7 +19616,7 @@ return {
     {enum="IdentityPresentationLUTShape",k="PresentationLUTShape",tag=0x20500020,type="1"},
     {items={{macro="IconImageSequenceMacro"}},k="IconImageSequence",tag=0x00880200,type="3",vm="1"}
    },
-   section="C.8.22.3",
+   section="Table C.8.22-3",
    title="Enhanced PET Image"
   },
   EnhancedPETIsotope={
@@ -19655,7 +19659,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.22.4",
+   section="Table C.8.22-9",
    title="Enhanced PET Isotope"
   },
   EnhancedPETSeries={
@@ -19688,7 +19692,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.22",
+   section="Table C.8.22-1",
    title="Enhanced PET Series"
   },
   EnhancedPaletteColorLookupTable={
@@ -19790,7 +19794,7 @@ return {
     {c="AnyDataPathAssignmentIsOtherThanPrimaryPValues",k="ICCProfile",tag=0x00282000,type="1C"},
     {k="ColorSpace",tag=0x00282002,type="3"}
    },
-   section="C.7.6.23",
+   section="Table C.7.6.23-1",
    title="Enhanced Palette Color Lookup Table"
   },
   EnhancedSeries={
@@ -19805,7 +19809,7 @@ return {
      vm="1"
     }
    },
-   section="C.7.3.3",
+   section="Table C.7-5c",
    title="Enhanced Series"
   },
   EnhancedUSImage={
@@ -19983,7 +19987,7 @@ return {
     {k="DepthsOfFocus",tag=0x00189801,type="1"},
     {k="DepthOfScanField",tag=0x00185050,type="1"}
    },
-   section="C.8.24.3",
+   section="Table C.8.24.3-1",
    title="Enhanced US Image"
   },
   EnhancedUSSeries={
@@ -20032,7 +20036,7 @@ return {
      type="1C"
     }
    },
-   section="C.8.24",
+   section="Table C.8.24.1-1",
    title="Enhanced US Series"
   },
   EnhancedXAXRFImage={
@@ -20172,7 +20176,7 @@ return {
      verify=true
     }
    },
-   section="C.8.19.2",
+   section="Table C.8.19.2-1",
    title="Enhanced XA/XRF Image"
   },
   ExcludedIntervals={
@@ -20189,7 +20193,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.24.5",
+   section="Table C.8.24.5-1",
    title="Excluded Intervals"
   },
   FileMetaInformation={
@@ -20223,7 +20227,7 @@ return {
      type="1C"
     }
    },
-   section="F.3.2",
+   section="Table F.3-2",
    title="File-Set Identification"
   },
   FloatingPointImagePixel={
@@ -20331,7 +20335,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.12.3",
+   section="Table C.12-9",
    title="Frame Extraction"
   },
   FrameOfReference={
@@ -20346,7 +20350,7 @@ return {
      verify=true
     }
    },
-   section="C.7.4",
+   section="Table C.7-6",
    title="Frame of Reference"
   },
   FramePointers={
@@ -20356,7 +20360,7 @@ return {
     {k="FrameOfInterestDescription",tag=0x00286022,type="3"},
     {k="FrameOfInterestType",tag=0x00286023,terms="FrameOfInterestTypeForUS",type="3"}
    },
-   section="C.7.6.9",
+   section="Table C.7-15",
    title="Frame Pointers"
   },
   GeneralAcquisition={
@@ -20369,7 +20373,7 @@ return {
     {k="ImagesInAcquisition",tag=0x00201002,type="3"},
     {k="IrradiationEventUID",tag=0x00083010,type="3"}
    },
-   section="C.7.10",
+   section="Table C.7.10.1-1",
    title="General Acquisition"
   },
   GeneralEquipment={
@@ -20407,7 +20411,7 @@ return {
      verify=true
     }
    },
-   section="C.7.5",
+   section="Table C.7-8",
    title="General Equipment"
   },
   GeneralImage={
@@ -20495,7 +20499,7 @@ return {
     {c="Never",items={},k="AnatomicRegionModifierSequence",tag=0x00082220,type="1C",vm="1-n"},
     {c="Never",items={},k="PrimaryAnatomicStructureModifierSequence",tag=0x00082230,type="1C",vm="1-n"}
    },
-   section="C.7.6",
+   section="Table C.7-9",
    title="General Image"
   },
   GeneralOphthalmicRefractiveMeasurements={
@@ -20519,7 +20523,7 @@ return {
      vm="0-n"
     }
    },
-   section="C.8.25.7",
+   section="Table C.8.25.7-1",
    title="General Ophthalmic Refractive Measurements"
   },
   GeneralReference={
@@ -20594,7 +20598,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.12.4",
+   section="Table C.12-10",
    title="General Reference"
   },
   GeneralSeries={
@@ -20698,7 +20702,7 @@ return {
      type="1C"
     }
    },
-   section="C.7.3",
+   section="Table C.7-5a",
    title="General Series"
   },
   GeneralStudy={
@@ -20771,7 +20775,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.7.2",
+   section="Table C.7-3",
    title="General Study"
   },
   GraphicAnnotation={
@@ -20920,7 +20924,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.10.5",
+   section="Table C.10-5",
    title="Graphic Annotation"
   },
   GraphicGroup={
@@ -20937,7 +20941,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.10.11",
+   section="Table C.10-12",
    title="Graphic Group"
   },
   GraphicLayer={
@@ -20956,7 +20960,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.10.7",
+   section="Table C.10-7",
    title="Graphic Layer"
   },
   HangingProtocolDefinition={
@@ -21058,7 +21062,7 @@ return {
      vm="1"
     }
    },
-   section="C.23",
+   section="Table C.23.1-1",
    title="Hanging Protocol Definition"
   },
   HangingProtocolDisplay={
@@ -21258,7 +21262,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.23.3",
+   section="Table C.23.3-1",
    title="Hanging Protocol Display"
   },
   HangingProtocolEnvironment={
@@ -21272,12 +21276,12 @@ return {
      vm="0-n"
     }
    },
-   section="C.23.2",
+   section="Table C.23.2-1",
    title="Hanging Protocol Environment"
   },
   ICCProfile={
    attrs={{k="ICCProfile",tag=0x00282000,type="1"},{k="ColorSpace",tag=0x00282002,type="3"}},
-   section="C.11.15",
+   section="Table C.11.15-1",
    title="ICC Profile"
   },
   IHEDBTProfile={
@@ -21516,7 +21520,7 @@ return {
      type="1C"
     }
    },
-   section="C.8.24.4",
+   section="Table C.8.24.4-1",
    title="IVUS Image"
   },
   ImageEquipmentCoordinateRelationship={
@@ -21529,7 +21533,7 @@ return {
      type="1"
     }
    },
-   section="C.7.6.21",
+   section="Table C.7.6.21-1",
    title="Image - Equipment Coordinate Relationship"
   },
   ImageHistogram={
@@ -21549,7 +21553,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.11.5",
+   section="Table C.11.5-1",
    title="Image Histogram"
   },
   ImagePixel={
@@ -21589,7 +21593,7 @@ return {
      verify=true
     }
    },
-   section="C.7.6.3",
+   section="Table C.7-11a",
    title="Image Pixel"
   },
   ImagePlane={
@@ -21609,7 +21613,7 @@ return {
     },
     {k="SliceLocation",tag=0x00201041,type="3"}
    },
-   section="C.7.6.2",
+   section="Table C.7-10",
    title="Image Plane"
   },
   Intervention={
@@ -21642,7 +21646,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.7.6.13",
+   section="Table C.7-19",
    title="Intervention"
   },
   IntraocularLensCalculations={
@@ -21664,7 +21668,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.25.16",
+   section="Table C.8.25.16-1",
    title="Intraocular Lens Calculations"
   },
   IntraocularLensCalculationsSeries={
@@ -21679,7 +21683,7 @@ return {
      vm="1"
     }
    },
-   section="C.8.25.15",
+   section="Table C.8.25.15-1",
    title="Intraocular Lens Calculations Series"
   },
   IntraoralImage={
@@ -21712,12 +21716,12 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.11.9",
+   section="Table C.8-76",
    title="Intra-Oral Image"
   },
   IntraoralSeries={
    attrs={{enum="IntraoralModality",k="Modality",tag=0x00080060,type="1"}},
-   section="C.8.11.8",
+   section="Table C.8-75",
    title="Intra-Oral Series"
   },
   IntravascularImageAcquisitionParameters={
@@ -21742,7 +21746,7 @@ return {
      vm="0-1"
     }
    },
-   section="C.8.27.5",
+   section="Table C.8.27.5-1",
    title="Intravascular Image Acquisition Parameters"
   },
   IntravascularOCTAcquisitionParameters={
@@ -21757,7 +21761,7 @@ return {
     {k="ALineRate",tag=0x00520011,type="1"},
     {k="ALinesPerFrame",tag=0x00520012,type="1"}
    },
-   section="C.8.27.3",
+   section="Table C.8.27.3-1",
    title="Intravascular OCT Acquisition Parameters"
   },
   IntravascularOCTImage={
@@ -21829,7 +21833,7 @@ return {
      type="1C"
     }
    },
-   section="C.8.27.2",
+   section="Table C.8.27.2-1",
    title="Intravascular OCT Image"
   },
   IntravascularOCTProcessingParameters={
@@ -21840,7 +21844,7 @@ return {
     {enum="IVOCTPixelIntensityRelationship",k="PixelIntensityRelationship",tag=0x00281040,type="1"},
     {k="FirstALineLocation",tag=0x00520034,type="1"}
    },
-   section="C.8.27.4",
+   section="Table C.8.27.4-1",
    title="Intravascular OCT Processing Parameters"
   },
   IntravascularOCTSeries={
@@ -21871,7 +21875,7 @@ return {
      verify=true
     }
    },
-   section="C.8.27",
+   section="Table C.8.27.1-1",
    title="Intravascular OCT Series"
   },
   KeratometryMeasurements={
@@ -21893,7 +21897,7 @@ return {
      vm="1"
     }
    },
-   section="C.8.25.10",
+   section="Table C.8.25.10-1",
    title="Keratometry Measurements"
   },
   KeratometryMeasurementsSeries={
@@ -21908,7 +21912,7 @@ return {
      vm="1"
     }
    },
-   section="C.8.25.3",
+   section="Table C.8.25.3-1",
    title="Keratometry Measurements Series"
   },
   KeyObjectDocument={
@@ -21990,7 +21994,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.17.6.2",
+   section="Table C.17.6-2",
    title="Key Object Document"
   },
   KeyObjectDocumentSeries={
@@ -22017,7 +22021,7 @@ return {
      vm="0-1"
     }
    },
-   section="C.17.6",
+   section="Table C.17.6-1",
    title="Key Object Document Series"
   },
   LUTIdentification={
@@ -22063,7 +22067,7 @@ return {
      vm="1"
     }
    },
-   section="C.8.25.8",
+   section="Table C.8.25.8-1",
    title="Lensometry Measurements"
   },
   LensometryMeasurementsSeries={
@@ -22078,7 +22082,7 @@ return {
      vm="1"
     }
    },
-   section="C.8.25",
+   section="Table C.8.25.1-1",
    title="Lensometry Measurements Series"
   },
   MRImage={
@@ -22158,7 +22162,7 @@ return {
      verify=true
     }
    },
-   section="C.8.3",
+   section="Table C.8-4",
    title="MR Image"
   },
   MRPulseSequence={
@@ -22280,7 +22284,7 @@ return {
     },
     {c="ImageTypeValue1OriginalOrMixed",k="NumberOfKSpaceTrajectories",tag=0x00189093,type="1C"}
    },
-   section="C.8.13.4",
+   section="Table C.8-87",
    title="MR Pulse Sequence"
   },
   MRSeries={
@@ -22295,7 +22299,7 @@ return {
      vm="1"
     }
    },
-   section="C.8.13.6",
+   section="Table C.8-101",
    title="MR Series"
   },
   MRSpectroscopy={
@@ -22389,7 +22393,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.14",
+   section="Table C.8-102",
    title="MR Spectroscopy"
   },
   MRSpectroscopyData={
@@ -22410,7 +22414,7 @@ return {
     {c="FirstOrderPhaseCorrectionIsYes",k="FirstOrderPhaseCorrectionAngle",tag=0x56000010,type="1C"},
     {k="SpectroscopyData",tag=0x56000020,type="1"}
    },
-   section="C.8.14.4",
+   section="Table C.8-106",
    title="MR Spectroscopy Data"
   },
   MRSpectroscopyPulseSequence={
@@ -22496,7 +22500,7 @@ return {
     {c="ImageTypeValue1OriginalOrMixed",k="NumberOfKSpaceTrajectories",tag=0x00189093,type="1C"},
     {k="EchoPeakPosition",tag=0x00189298,type="3"}
    },
-   section="C.8.14.2",
+   section="Table C.8-103",
    title="MR Spectroscopy Pulse Sequence"
   },
   MammographyImage={
@@ -22558,7 +22562,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.11.7",
+   section="Table C.8-74",
    title="Mammography Image"
   },
   MammographySeries={
@@ -22572,7 +22576,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.11.6",
+   section="Table C.8-73",
    title="Mammography Series"
   },
   Manufacturing3DModel={
@@ -22603,7 +22607,7 @@ return {
      vm="1"
     }
    },
-   section="C.35",
+   section="Table C.35.1-1",
    title="Manufacturing 3D Model"
   },
   Mask={
@@ -22627,7 +22631,7 @@ return {
     },
     {k="RecommendedViewingMode",tag=0x00281090,terms="RecommendedViewingMode",type="2"}
    },
-   section="C.7.6.10",
+   section="Table C.7-16",
    title="Mask"
   },
   MeasuredDoseReferenceRecord={
@@ -22657,7 +22661,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.8.19",
+   section="Table C.8-55",
    title="Measured Dose Reference Record"
   },
   MicroscopeSlideLayerTileOrganization={
@@ -22685,7 +22689,7 @@ return {
     },
     {c="NeedImageOrientationSlide",k="ImageOrientationSlide",tag=0x00480102,type="1C"}
    },
-   section="C.8.12.14",
+   section="Table C.8.12.14-1",
    title="Microscope Slide Layer Tile Organization"
   },
   MicroscopyBulkSimpleAnnotations={
@@ -22810,7 +22814,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.37",
+   section="Table C.37.1-2",
    title="Microscopy Bulk Simple Annotations"
   },
   MicroscopyBulkSimpleAnnotationsSeries={
@@ -22826,10 +22830,10 @@ return {
      vm="1"
     }
    },
-   section="C.37",
+   section="Table C.37.1-1",
    title="Microscopy Bulk Simple Annotations Series"
   },
-  ModalityLUT={attrs={{macro="ModalityLUTMacro"}},section="C.11",title="Modality LUT"},
+  ModalityLUT={attrs={{macro="ModalityLUTMacro"}},section="Table C.11-1",title="Modality LUT"},
   MultiFrame={
    attrs={
     {k="NumberOfFrames",nz=true,tag=0x00280008,type="1"},
@@ -22841,7 +22845,7 @@ return {
     },
     {enum="YesNoFull",k="StereoPairsPresent",tag=0x00220028,type="3"}
    },
-   section="C.7.6.6",
+   section="Table C.7-14",
    title="Multi-frame"
   },
   MultiFrameDimension={
@@ -22885,7 +22889,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.7.6.17",
+   section="Table C.7.6.17-1",
    title="Multi-frame Dimension"
   },
   MultiFrameFunctionalGroupsCommon={
@@ -25132,7 +25136,7 @@ return {
     {k="NumberOfFramesInOverlay",tag=0x60000015,type="1"},
     {k="ImageFrameOrigin",tag=0x60000051,type="3"}
    },
-   section="C.9.3",
+   section="Table C.9-3",
    title="Multi-frame Overlay"
   },
   MultiResolutionPyramid={
@@ -25141,7 +25145,7 @@ return {
     {k="PyramidLabel",tag=0x00200027,type="3"},
     {k="PyramidDescription",tag=0x00081088,type="3"}
    },
-   section="C.7.11",
+   section="Table C.7.11.1-1",
    title="Multi-Resolution Pyramid"
   },
   MultienergyCTImage={
@@ -25165,7 +25169,7 @@ return {
     {macro="MultienergyCTProcessingMacro"},
     {macro="MultienergyCTCharacteristicsMacro"}
    },
-   section="C.8.2.2",
+   section="Table C.8.2.2-1",
    title="Multi-energy CT Image"
   },
   MultiframeGrayscaleByteSCImagePseudo={
@@ -25288,7 +25292,7 @@ return {
      vm="0-n"
     }
    },
-   section="C.8.4.11",
+   section="Table C.8-11",
    title="NM Detector"
   },
   NMImage={
@@ -25339,7 +25343,7 @@ return {
     },
     {enum="ScanProgressionDirection",k="ScanProgressionDirection",tag=0x00540501,type="3"}
    },
-   section="C.8.4.9",
+   section="Table C.8-9",
    title="NM Image"
   },
   NMImagePixel={
@@ -25351,7 +25355,7 @@ return {
     {benum="BitsAre7Or15",k="HighBit",tag=0x00280102,type="1"},
     {k="PixelSpacing",nz=true,tag=0x00280030,type="2"}
    },
-   section="C.8.4.7",
+   section="Table C.8-6",
    title="NM Image Pixel"
   },
   NMIsotope={
@@ -25448,7 +25452,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.4.10",
+   section="Table C.8-10",
    title="NM Isotope"
   },
   NMMultiFrame={
@@ -25673,7 +25677,7 @@ return {
     {c="FrameIncrementPointerContainsAngularViewVector",k="AngularViewVector",tag=0x00540090,type="1C"},
     {c="FrameIncrementPointerContainsTimeSliceVector",k="TimeSliceVector",tag=0x00540100,type="1C"}
    },
-   section="C.8.4.8",
+   section="Table C.8-7",
    title="NM Multi-frame"
   },
   NMMultiGatedAcquisition={
@@ -25716,7 +25720,7 @@ return {
      vm="0-n"
     }
    },
-   section="C.8.4.13",
+   section="Table C.8-13",
    title="NM Multi-Gated Acquisition"
   },
   NMPETPatientOrientation={
@@ -25746,7 +25750,7 @@ return {
      vm="0-1"
     }
    },
-   section="C.8.4.6",
+   section="Table C.8-5",
    title="NM/PET Patient Orientation"
   },
   NMPhase={
@@ -25768,7 +25772,7 @@ return {
      vm="0-n"
     }
    },
-   section="C.8.4.14",
+   section="Table C.8-14",
    title="NM Phase"
   },
   NMReconstruction={
@@ -25780,7 +25784,7 @@ return {
     {k="SliceLocation",tag=0x00201041,type="3"},
     {enum="CardiacSliceProgressionDirection",k="SliceProgressionDirection",tag=0x00540500,type="3"}
    },
-   section="C.8.4.15",
+   section="Table C.8-15",
    title="NM Reconstruction"
   },
   NMTomoAcquisition={
@@ -25805,7 +25809,7 @@ return {
     },
     {enum="NMTypeOfDetectorMotion",k="TypeOfDetectorMotion",tag=0x00540202,type="3"}
    },
-   section="C.8.4.12",
+   section="Table C.8-12",
    title="NM Tomo Acquisition"
   },
   OcularRegionImaged={
@@ -25834,7 +25838,7 @@ return {
     },
     {macro="GeneralAnatomyMandatoryMacro"}
    },
-   section="C.8.17.5",
+   section="Table C.8.17.5-1",
    title="Ocular Region Imaged"
   },
   OphthalmicAxialMeasurements={
@@ -25877,7 +25881,7 @@ return {
      vm="1"
     }
    },
-   section="C.8.25.14",
+   section="Table C.8.25.14-1",
    title="Ophthalmic Axial Measurements"
   },
   OphthalmicAxialMeasurementsSeries={
@@ -25892,7 +25896,7 @@ return {
      vm="1"
     }
    },
-   section="C.8.25.13",
+   section="Table C.8.25.13-1",
    title="Ophthalmic Axial Measurements Series"
   },
   OphthalmicOpticalCoherenceTomographyBscanVolumeAnalysisImage={
@@ -25962,7 +25966,7 @@ return {
     {benum="One",k="InConcatenationTotalNumber",tag=0x00209163,type="1"},
     {k="ImageComments",tag=0x00204000,type="3"}
    },
-   section="C.8.17.16",
+   section="Table C.8.17.16-1",
    title="Ophthalmic Optical Coherence Tomography B-scan Volume Analysis Image"
   },
   OphthalmicOpticalCoherenceTomographyEnFaceImage={
@@ -26075,7 +26079,7 @@ return {
     {enum="NoFull",k="BurnedInAnnotation",tag=0x00280301,type="1"},
     {enum="YesNoFull",k="RecognizableVisualFeatures",tag=0x00280302,type="1"}
    },
-   section="C.8.17.14",
+   section="Table C.8.17.14-1",
    title="Ophthalmic Optical Coherence Tomography En Face Image"
   },
   OphthalmicOpticalCoherenceTomographyEnFaceImageQualityRating={
@@ -26092,7 +26096,7 @@ return {
      vm="1"
     }
    },
-   section="C.8.17.15",
+   section="Table C.8.17.15-1",
    title="Ophthalmic Optical Coherence Tomography En Face Image Quality Rating"
   },
   OphthalmicPatientClinicalInformationandTestLensParameters={
@@ -26114,7 +26118,7 @@ return {
      vm="1"
     }
    },
-   section="C.8.26.6",
+   section="Table C.8.26.6-1",
    title="Ophthalmic Patient Clinical Information and Test Lens Parameters"
   },
   OphthalmicPhotographicParameters={
@@ -26169,7 +26173,7 @@ return {
     },
     {k="CameraAngleOfView",tag=0x0022001E,type="3"}
    },
-   section="C.8.17.3",
+   section="Table C.8.17.3-1",
    title="Ophthalmic Photographic Parameters"
   },
   OphthalmicPhotography16BitImagePseudo={
@@ -26200,7 +26204,7 @@ return {
     {k="HorizontalFieldOfView",nzw=true,tag=0x0022000C,type="2"},
     {macro="OphthalmicAcquisitionParametersMacro"}
    },
-   section="C.8.17.4",
+   section="Table C.8.17.4-1",
    title="Ophthalmic Photography Acquisition Parameters"
   },
   OphthalmicPhotographyImage={
@@ -26353,12 +26357,12 @@ return {
     {enum="YesNoFull",k="BurnedInAnnotation",tag=0x00280301,type="1"},
     {enum="YesNoFull",k="RecognizableVisualFeatures",tag=0x00280302,type="3"}
    },
-   section="C.8.17.2",
+   section="Table C.8.17.2-1",
    title="Ophthalmic Photography Image"
   },
   OphthalmicPhotographySeries={
    attrs={{enum="OphthalmologyModality",k="Modality",tag=0x00080060,type="1"}},
-   section="C.8.17",
+   section="Table C.8.17.1-1",
    title="Ophthalmic Photography Series"
   },
   OphthalmicTomographyAcquisitionParameters={
@@ -26367,7 +26371,7 @@ return {
     {k="HorizontalFieldOfView",nzw=true,tag=0x0022000C,type="2"},
     {macro="OphthalmicAcquisitionParametersMacro"}
    },
-   section="C.8.17.8",
+   section="Table C.8.17.8-1",
    title="Ophthalmic Tomography Acquisition Parameters"
   },
   OphthalmicTomographyBscanVolumeAnalysisSeries={
@@ -26383,7 +26387,7 @@ return {
      vm="1"
     }
    },
-   section="C.8.17.18",
+   section="Table C.8.17.18-1",
    title="Ophthalmic Tomography B-scan Volume Analysis Series"
   },
   OphthalmicTomographyEnFaceSeries={
@@ -26399,7 +26403,7 @@ return {
      vm="1"
     }
    },
-   section="C.8.17.17",
+   section="Table C.8.17.17-1",
    title="Ophthalmic Tomography En Face Series"
   },
   OphthalmicTomographyImage={
@@ -26441,7 +26445,7 @@ return {
     {benum="One",k="InConcatenationTotalNumber",tag=0x00209163,type="1"},
     {k="ImageComments",tag=0x00204000,type="3"}
    },
-   section="C.8.17.7",
+   section="Table C.8.17.7-1",
    title="Ophthalmic Tomography Image"
   },
   OphthalmicTomographyParameters={
@@ -26534,7 +26538,7 @@ return {
      type="1C"
     }
    },
-   section="C.8.17.9",
+   section="Table C.8.17.9-1",
    title="Ophthalmic Tomography Parameters"
   },
   OphthalmicTomographySeries={
@@ -26550,7 +26554,7 @@ return {
      vm="0-1"
     }
    },
-   section="C.8.17.6",
+   section="Table C.8.17.6-1",
    title="Ophthalmic Tomography Series"
   },
   OpticalPath={
@@ -26649,12 +26653,12 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.12.5",
+   section="Table C.8.12.5-1",
    title="Optical Path"
   },
   OverlayActivation={
    attrs={{k="OverlayActivationLayer",nocond=true,tag=0x60001001,type="2C"}},
-   section="C.11.7",
+   section="Table C.11.7-1",
    title="Overlay Activation"
   },
   OverlayIdentification={
@@ -26690,7 +26694,7 @@ return {
     {k="ROIMean",tag=0x60001302,type="3"},
     {k="ROIStandardDeviation",tag=0x60001303,type="3"}
    },
-   section="C.9.2",
+   section="Table C.9-2",
    title="Overlay Plane"
   },
   PETImage={
@@ -26728,7 +26732,7 @@ return {
     {macro="OptionalViewAndSliceProgressionDirectionMacro"},
     {k="IsocenterPosition",tag=0x300A012C,type="3"}
    },
-   section="C.8.9.4",
+   section="Table C.8-63",
    title="PET Image"
   },
   PETIsotope={
@@ -26793,7 +26797,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.9.2",
+   section="Table C.8-61",
    title="PET Isotope"
   },
   PETMultigatedAcquisition={
@@ -26805,7 +26809,7 @@ return {
     {k="HeartRate",tag=0x00181088,type="3"},
     {k="CardiacFramingType",tag=0x00181064,terms="CardiacFramingType",type="3"}
    },
-   section="C.8.9.3",
+   section="Table C.8-62",
    title="PET Multi-Gated Acquisition"
   },
   PETSeries={
@@ -26871,10 +26875,14 @@ return {
     {k="SecondaryCountsType",tag=0x00541220,terms="SecondaryCountsType",type="3"},
     {enum="ScanProgressionDirection",k="ScanProgressionDirection",tag=0x00540501,type="3"}
    },
-   section="C.8.9",
+   section="Table C.8-60",
    title="PET Series"
   },
-  PaletteColorLookupTable={attrs={{macro="PaletteColorLookupTableMacro"}},section="C.7.9",title="Palette Color Lookup Table"},
+  PaletteColorLookupTable={
+   attrs={{macro="PaletteColorLookupTableMacro"}},
+   section="Table C.7-22",
+   title="Palette Color Lookup Table"
+  },
   ParametricMapImage={
    attrs={
     {k="ImageType",tag=0x00080008,type="1",vm="4"},
@@ -27091,10 +27099,10 @@ return {
     },
     {macro="PatientGroupMacro"}
    },
-   section="C.7",
+   section="Table C.7-1",
    title="Patient"
   },
-  PatientOrientation={attrs={{macro="PatientOrientationMacro"}},section="C.7.6.20",title="Patient Orientation"},
+  PatientOrientation={attrs={{macro="PatientOrientationMacro"}},section="Table C.7.6.20-1",title="Patient Orientation"},
   PatientStudy={
    attrs={
     {k="AdmittingDiagnosesDescription",tag=0x00081080,type="3"},
@@ -27148,7 +27156,7 @@ return {
     {k="ServiceEpisodeDescription",tag=0x00380062,type="3"},
     {c="IsAnimal",enum="PatientSexNeutered",k="PatientSexNeutered",mbpo=true,tag=0x00102203,type="2C"}
    },
-   section="C.7.2.2",
+   section="Table C.7-4a",
    title="Patient Study"
   },
   PhotoacousticAcquisitionParameters={
@@ -27179,7 +27187,7 @@ return {
     },
     {k="AcousticCouplingMediumTemperature",tag=0x0018982B,type="3"}
    },
-   section="C.8.34.2",
+   section="Table C.8.34.2-1",
    title="Photoacoustic Acquisition Parameters"
   },
   PhotoacousticImage={
@@ -27243,7 +27251,7 @@ return {
     {enum="YesNoFull",k="RecognizableVisualFeatures",tag=0x00280302,type="3"},
     {items={{macro="IconImageSequenceMacro"}},k="IconImageSequence",tag=0x00880200,type="3",vm="1"}
    },
-   section="C.8.34",
+   section="Table C.8.34.1-1",
    title="Photoacoustic Image"
   },
   PhotoacousticReconstruction={
@@ -27269,7 +27277,7 @@ return {
      vm="1"
     }
    },
-   section="C.8.34.4",
+   section="Table C.8.34.4-1",
    title="Photoacoustic Reconstruction"
   },
   PhotoacousticSeriesPseudo={attrs={{enum="PhotoacousticModality",k="Modality",tag=0x00080060,type="1"}}},
@@ -27302,12 +27310,12 @@ return {
      vm="1"
     }
    },
-   section="C.8.34.3",
+   section="Table C.8.34.3-1",
    title="Photoacoustic Transducer"
   },
   PresentationSeries={
    attrs={{enum="PresentationStateModality",k="Modality",tag=0x00080060,type="1"}},
-   section="C.11.9",
+   section="Table C.11.9-1",
    title="Presentation Series"
   },
   PresentationStateBlending={
@@ -27351,7 +27359,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.11.14",
+   section="Table C.11.14-1",
    title="Presentation State Blending"
   },
   PresentationStateIdentification={
@@ -27360,7 +27368,7 @@ return {
     {k="PresentationCreationTime",tag=0x00700083,type="1"},
     {macro="ContentIdentificationMacro"}
    },
-   section="C.11.10",
+   section="Table C.11.10-1",
    title="Presentation State Identification"
   },
   PresentationStateMask={
@@ -27384,12 +27392,12 @@ return {
      type="1C"
     }
    },
-   section="C.11.13",
+   section="Table C.11.13-1",
    title="Presentation State Mask"
   },
   PresentationStateRelationship={
    attrs={{macro="PresentationStateRelationshipMacro"}},
-   section="C.11.11",
+   section="Table C.11.11-1",
    title="Presentation State Relationship"
   },
   PresentationStateShutter={
@@ -27407,7 +27415,7 @@ return {
      type="1C"
     }
    },
-   section="C.11.12",
+   section="Table C.11.12-1",
    title="Presentation State Shutter"
   },
   QTUSEnhancedUltrasoundVolumeProfileEquipment={
@@ -27765,7 +27773,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.8.6",
+   section="Table C.8-42",
    title="ROI Contour"
   },
   RTBeams={
@@ -28127,7 +28135,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.8.14",
+   section="Table C.8-50",
    title="RT Beams"
   },
   RTBeamsSessionRecord={
@@ -28453,7 +28461,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.8.21",
+   section="Table C.8-57",
    title="RT Beams Session Record"
   },
   RTBrachyApplicationSetups={
@@ -28636,7 +28644,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.8.15",
+   section="Table C.8-51",
    title="RT Brachy Application Setups"
   },
   RTBrachySessionRecord={
@@ -28931,7 +28939,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.8.22",
+   section="Table C.8-58",
    title="RT Brachy Session Record"
   },
   RTDVH={
@@ -28974,7 +28982,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.8.4",
+   section="Table C.8-40",
    title="RT DVH"
   },
   RTDose={
@@ -29122,7 +29130,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.8.3",
+   section="Table C.8-39",
    title="RT Dose"
   },
   RTDoseROI={
@@ -29244,7 +29252,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.8.13",
+   section="Table C.8-49",
    title="RT Fraction Scheme"
   },
   RTGeneralPlan={
@@ -29293,7 +29301,7 @@ return {
     },
     {k="FrameOfReferenceToDisplayedCoordinateSystemTransformationMatrix",tag=0x0070030B,type="3"}
    },
-   section="C.8.8.9",
+   section="Table C.8-45",
    title="RT General Plan"
   },
   RTGeneralTreatmentRecord={
@@ -29316,7 +29324,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.8.17",
+   section="Table C.8-53",
    title="RT General Treatment Record"
   },
   RTImage={
@@ -29528,7 +29536,7 @@ return {
     {k="ExposureTimeInms",tag=0x00189328,type="3"},
     {k="MetersetExposure",tag=0x30020032,type="3"}
    },
-   section="C.8.8.2",
+   section="Table C.8-38",
    title="RT Image"
   },
   RTIonBeams={
@@ -29943,7 +29951,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.8.25",
+   section="Table C.8.8.25-1",
    title="RT Ion Beams"
   },
   RTIonBeamsSessionRecord={
@@ -30363,7 +30371,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.8.26",
+   section="Table C.8.8.26-1",
    title="RT Ion Beams Session Record"
   },
   RTIonToleranceTables={
@@ -30402,7 +30410,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.8.24",
+   section="Table C.8.8.24-1",
    title="RT Ion Tolerance Tables"
   },
   RTPatientSetup={
@@ -30497,7 +30505,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.8.12",
+   section="Table C.8-48",
    title="RT Patient Setup"
   },
   RTPrescription={
@@ -30536,7 +30544,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.8.10",
+   section="Table C.8-46",
    title="RT Prescription"
   },
   RTROIObservations={
@@ -30636,7 +30644,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.8.8",
+   section="Table C.8-44",
    title="RT ROI Observations"
   },
   RTSeries={
@@ -30678,7 +30686,7 @@ return {
     },
     {macro="PerformedProcedureStepSummaryMacro"}
    },
-   section="C.8.8",
+   section="Table C.8-37",
    title="RT Series"
   },
   RTToleranceTables={
@@ -30714,7 +30722,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.8.11",
+   section="Table C.8-47",
    title="RT Tolerance Tables"
   },
   RTTreatmentMachineRecord={
@@ -30744,7 +30752,7 @@ return {
      vm="1"
     }
    },
-   section="C.8.8.18",
+   section="Table C.8-54",
    title="RT Treatment Machine Record"
   },
   RTTreatmentSummaryRecord={
@@ -30800,7 +30808,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.8.23",
+   section="Table C.8-59",
    title="RT Treatment Summary Record"
   },
   RawData={
@@ -30831,12 +30839,12 @@ return {
      vm="1-n"
     }
    },
-   section="C.19",
+   section="Table C.19-1",
    title="Raw Data"
   },
   RealTimeAcquisition={
    attrs={{enum="YesNoFull",k="StereoPairsPresent",tag=0x00220028,type="1"}},
-   section="C.7.6.28",
+   section="Table C.7.6.28-1",
    title="Real-Time Acquisition"
   },
   RealTimeBulkDataFlow={
@@ -30862,7 +30870,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.7.6.26",
+   section="Table C.7.6.26-1",
    title="Real-Time Bulk Data Flow"
   },
   RealWorldValueMapping={
@@ -30887,12 +30895,12 @@ return {
      vm="1-n"
     }
    },
-   section="C.25.2",
+   section="Table C.25.2-1",
    title="Real World Value Mapping"
   },
   RealWorldValueMappingSeries={
    attrs={{k="Modality",tag=0x00080060,terms="RealWorldValueMappingModality",type="1"}},
-   section="C.25",
+   section="Table C.25.1-1",
    title="Real World Value Mapping Series"
   },
   RespiratorySynchronization={
@@ -30928,7 +30936,7 @@ return {
     },
     {k="RespiratoryTriggerType",nocond=true,tag=0x00209250,terms="RespiratoryTriggerType",type="1C"}
    },
-   section="C.7.6.18.2",
+   section="Table C.7.6.18-2",
    title="Respiratory Synchronization"
   },
   SCEquipment={
@@ -30942,7 +30950,7 @@ return {
     {k="VideoImageFormatAcquired",tag=0x00181022,type="3"},
     {k="DigitalImageFormatAcquired",tag=0x00181023,type="3"}
    },
-   section="C.8.6",
+   section="Table C.8-24",
    title="SC Equipment"
   },
   SCImage={
@@ -30960,7 +30968,7 @@ return {
     {macro="BasicPixelSpacingCalibrationMacro"},
     {macro="OptionalViewAndSliceProgressionDirectionMacro"}
    },
-   section="C.8.6.2",
+   section="Table C.8-25",
    title="SC Image"
   },
   SCMultiFrameImage={
@@ -31005,7 +31013,7 @@ return {
     {enum="TransportDirection",k="DigitizingDeviceTransportDirection",tag=0x00182020,type="3"},
     {k="RotationOfScannedFilm",tag=0x00182030,type="3"}
    },
-   section="C.8.6.3",
+   section="Table C.8-25b",
    title="SC Multi-frame Image"
   },
   SCMultiFrameVector={
@@ -31038,7 +31046,7 @@ return {
      type="1C"
     }
    },
-   section="C.8.6.4",
+   section="Table C.8-25c",
    title="SC Multi-frame Vector"
   },
   SOPCommon={
@@ -31446,7 +31454,7 @@ return {
     {k="BarcodeValue",tag=0x22000005,type="3"},
     {macro="GeneralProcedureProtocolReferenceMacro"}
    },
-   section="C.12",
+   section="Table C.12-1",
    title="SOP Common"
   },
   SRDocumentContent={
@@ -31461,7 +31469,7 @@ return {
     },
     {macro="DocumentRelationshipMacro"}
    },
-   section="C.17.3",
+   section="Table C.17-4",
    title="SR Document Content"
   },
   SRDocumentGeneral={
@@ -31649,7 +31657,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.17.2",
+   section="Table C.17-2",
    title="SR Document General"
   },
   SRDocumentSeries={
@@ -31676,7 +31684,7 @@ return {
      vm="0-1"
     }
    },
-   section="C.17",
+   section="Table C.17-1",
    title="SR Document Series"
   },
   SegmentationImage={
@@ -31789,7 +31797,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.20.2",
+   section="Table C.8.20-2",
    title="Segmentation Image"
   },
   SegmentationSeries={
@@ -31805,7 +31813,7 @@ return {
      vm="1"
     }
    },
-   section="C.8.20",
+   section="Table C.8.20-1",
    title="Segmentation Series"
   },
   SlideCoordinates={
@@ -31822,12 +31830,12 @@ return {
      vm="0-1"
     }
    },
-   section="C.8.12.2",
+   section="Table C.8-78",
    title="Slide Coordinates"
   },
   SlideLabel={
    attrs={{k="BarcodeValue",tag=0x22000005,type="2"},{k="LabelText",tag=0x22000002,type="2"}},
-   section="C.8.12.8",
+   section="Table C.8.12.8-1",
    title="Slide Label"
   },
   SoftcopyPresentationLUT={
@@ -31853,7 +31861,7 @@ return {
      type="1C"
     }
    },
-   section="C.11.6",
+   section="Table C.11.6-1",
    title="Softcopy Presentation LUT"
   },
   SoftcopyVOILUT={
@@ -31876,7 +31884,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.11.8",
+   section="Table C.11.8-1",
    title="Softcopy VOI LUT"
   },
   SpatialFiducials={
@@ -31962,12 +31970,12 @@ return {
      vm="1-n"
     }
    },
-   section="C.21.2",
+   section="Table C.21.2-1",
    title="Spatial Fiducials"
   },
   SpatialFiducialsSeries={
    attrs={{enum="FIDModality",k="Modality",tag=0x00080060,type="1"}},
-   section="C.21",
+   section="Table C.21.1-1",
    title="Spatial Fiducials Series"
   },
   SpatialRegistration={
@@ -32039,12 +32047,12 @@ return {
      vm="1-n"
     }
    },
-   section="C.20.2",
+   section="Table C.20.2-1",
    title="Spatial Registration"
   },
   SpatialRegistrationSeries={
    attrs={{enum="REGModality",k="Modality",tag=0x00080060,type="1"}},
-   section="C.20",
+   section="Table C.20.1-1",
    title="Spatial Registration Series"
   },
   SpatialTransformation={
@@ -32052,10 +32060,10 @@ return {
     {benum="ImageRotationValues",k="ImageRotation",tag=0x00700042,type="1"},
     {enum="YesNoLetter",k="ImageHorizontalFlip",tag=0x00700041,type="1"}
    },
-   section="C.10.6",
+   section="Table C.10-6",
    title="Spatial Transformation"
   },
-  Specimen={attrs={{macro="SpecimenMacro"}},section="C.7.6.22",title="Specimen"},
+  Specimen={attrs={{macro="SpecimenMacro"}},section="Table C.7.6.22-1",title="Specimen"},
   StereometricRelationship={
    attrs={
     {
@@ -32086,12 +32094,12 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.18.2",
+   section="Table C.8.18.2-1",
    title="Stereometric Relationship"
   },
   StereometricSeries={
    attrs={{enum="StereometricModality",k="Modality",tag=0x00080060,type="1"}},
-   section="C.8.18",
+   section="Table C.8.18.1-1",
    title="Stereometric Series"
   },
   StructureSet={
@@ -32211,7 +32219,7 @@ return {
      vm="1"
     }
    },
-   section="C.8.8.5",
+   section="Table C.8-41",
    title="Structure Set"
   },
   StructuredDisplay={
@@ -32234,7 +32242,7 @@ return {
     {k="HangingProtocolName",tag=0x00720002,type="3"},
     {k="HangingProtocolCreator",tag=0x00720008,type="3"}
    },
-   section="C.11.16",
+   section="Table C.11.16-1",
    title="Structured Display"
   },
   StructuredDisplayAnnotation={
@@ -32257,7 +32265,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.11.18",
+   section="Table C.11.18-1",
    title="Structured Display Annotation"
   },
   StructuredDisplayImageBox={
@@ -32400,7 +32408,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.11.17",
+   section="Table C.11.17-1",
    title="Structured Display Image Box"
   },
   SubjectiveRefractionMeasurements={
@@ -32426,7 +32434,7 @@ return {
     {k="IntermediatePupillaryDistance",tag=0x00460063,type="3"},
     {k="OtherPupillaryDistance",tag=0x00460064,type="3"}
    },
-   section="C.8.25.11",
+   section="Table C.8.25.11-1",
    title="Subjective Refraction Measurements"
   },
   SubjectiveRefractionMeasurementsSeries={
@@ -32441,7 +32449,7 @@ return {
      vm="1"
     }
    },
-   section="C.8.25.4",
+   section="Table C.8.25.4-1",
    title="Subjective Refraction Measurements Series"
   },
   SupplementalPaletteColorLUT={
@@ -32534,7 +32542,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.27",
+   section="Table C.27-1",
    title="Surface Mesh"
   },
   SurfaceSegmentation={
@@ -32576,7 +32584,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.23",
+   section="Table C.8.23-1",
    title="Surface Segmentation"
   },
   Synchronization={
@@ -32590,7 +32598,7 @@ return {
     {enum="TimeDistributionProtocol",k="TimeDistributionProtocol",tag=0x00181802,type="3"},
     {k="NTPSourceAddress",tag=0x00181803,type="3"}
    },
-   section="C.7.4.2",
+   section="Table C.7-7",
    title="Synchronization"
   },
   TractographyResults={
@@ -32722,7 +32730,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.33.2",
+   section="Table C.8.33-2",
    title="Tractography Results"
   },
   TractographyResultsSeries={
@@ -32738,7 +32746,7 @@ return {
      vm="1"
     }
    },
-   section="C.8.33",
+   section="Table C.8.33-1",
    title="Tractography Results Series"
   },
   USImage={
@@ -32916,7 +32924,7 @@ return {
     {k="DepthOfScanField",tag=0x00185050,type="3"},
     {k="OverlaySubtype",tag=0x60000045,terms="OverlaySubtypeUS",type="3"}
    },
-   section="C.8.5.6",
+   section="Table C.8-18",
    title="US Image"
   },
   USRegionCalibration={
@@ -32994,7 +33002,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.5.5",
+   section="Table C.8-17",
    title="US Region Calibration"
   },
   UltrasoundFrameOfReference={
@@ -33020,7 +33028,7 @@ return {
     {c="PatientFrameOfReferenceSourceIsTable",k="TableFrameOfReferenceUID",tag=0x00209313,type="1C"},
     {c="PatientFrameOfReferenceSourceIsTable",k="VolumeToTableMappingMatrix",tag=0x0020930A,type="1C"}
    },
-   section="C.8.24.2",
+   section="Table C.8.24.2-1",
    title="Ultrasound Frame of Reference"
   },
   VLEndoscopicSeriesPseudo={attrs={{enum="VLEndoscopyModality",k="Modality",tag=0x00080060,type="1"}}},
@@ -33163,7 +33171,7 @@ return {
     {k="PixelSpacing",nz=true,tag=0x00280030,type="3"},
     {k="ImagerPixelSpacing",nz=true,tag=0x00181164,type="3"}
    },
-   section="C.8.12",
+   section="Table C.8-77",
    title="VL Image"
   },
   VLMicroscopicSeriesPseudo={attrs={{enum="VLMicroscopyModality",k="Modality",tag=0x00080060,type="1"}}},
@@ -33239,7 +33247,7 @@ return {
     {k="InteroperabilityIndex",tag=0x00160061,terms="InteroperabilityIndex",type="3"},
     {k="InteroperabilityVersion",tag=0x00160062,type="3"}
    },
-   section="C.8.12.11",
+   section="Table C.8.12.11-1",
    title="VL Photographic Acquisition"
   },
   VLPhotographicEquipment={
@@ -33250,7 +33258,7 @@ return {
     {k="LensModel",tag=0x00160050,type="3"},
     {k="LensSerialNumber",tag=0x00160051,type="3"}
    },
-   section="C.8.12.10",
+   section="Table C.8.12.10-1",
    title="VL Photographic Equipment"
   },
   VLPhotographicGeolocation={
@@ -33287,12 +33295,12 @@ return {
     {k="GPSDateStamp",tag=0x0016008D,type="3"},
     {k="GPSDifferential",tag=0x0016008E,type="3"}
    },
-   section="C.8.12.12",
+   section="Table C.8.12.12-1",
    title="VL Photographic Geolocation"
   },
   VLPhotographicSeriesPseudo={attrs={{enum="VLPhotographyModality",k="Modality",tag=0x00080060,type="1"}}},
   VLSlideCoordinatesMicroscopicSeriesPseudo={attrs={{enum="VLSlideCoordinatesMicroscopyModality",k="Modality",tag=0x00080060,type="1"}}},
-  VOILUT={attrs={{macro="VOILUTMacro"}},section="C.11.2",title="VOI LUT"},
+  VOILUT={attrs={{macro="VOILUTMacro"}},section="Table C.11-2",title="VOI LUT"},
   VisualAcuityMeasurements={
    attrs={
     {enum="ViewingDistanceType",k="ViewingDistanceType",tag=0x00460125,type="1"},
@@ -33331,7 +33339,7 @@ return {
      vm="1"
     }
    },
-   section="C.8.25.12",
+   section="Table C.8.25.12-1",
    title="Visual Acuity Measurements"
   },
   VisualAcuityMeasurementsSeries={
@@ -33346,7 +33354,7 @@ return {
      vm="1"
     }
    },
-   section="C.8.25.5",
+   section="Table C.8.25.5-1",
    title="Visual Acuity Measurements Series"
   },
   VisualFieldStaticPerimetryMeasurementsSeries={
@@ -33369,7 +33377,7 @@ return {
     },
     {macro="PerformedProcedureStepSummaryMacro"}
    },
-   section="C.8.26",
+   section="Table C.8.26.1-1",
    title="Visual Field Static Perimetry Measurements Series"
   },
   VisualFieldStaticPerimetryTestMeasurements={
@@ -33478,7 +33486,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.26.4",
+   section="Table C.8.26.4-1",
    title="Visual Field Static Perimetry Test Measurements"
   },
   VisualFieldStaticPerimetryTestParameters={
@@ -33508,7 +33516,7 @@ return {
     {k="StimulusArea",tag=0x00240025,type="1"},
     {k="StimulusPresentationTime",tag=0x00240028,type="1"}
    },
-   section="C.8.26.2",
+   section="Table C.8.26.2-1",
    title="Visual Field Static Perimetry Test Parameters"
   },
   VisualFieldStaticPerimetryTestReliability={
@@ -33576,7 +33584,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.26.3",
+   section="Table C.8.26.3-1",
    title="Visual Field Static Perimetry Test Reliability"
   },
   VisualFieldStaticPerimetryTestResults={
@@ -33652,7 +33660,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.26.5",
+   section="Table C.8.26.5-1",
    title="Visual Field Static Perimetry Test Results"
   },
   Waveform={
@@ -33777,7 +33785,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.10.9",
+   section="Table C.10-9",
    title="Waveform"
   },
   WaveformAnnotation={
@@ -33852,7 +33860,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.10.10",
+   section="Table C.10-11",
    title="Waveform Annotation"
   },
   WaveformIdentification={
@@ -33878,7 +33886,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.10.8",
+   section="Table C.10-8",
    title="Waveform Identification"
   },
   WholeSlideMicroscopyImage={
@@ -34037,7 +34045,7 @@ return {
     {k="ConvolutionKernel",tag=0x00181210,type="3"},
     {k="RecommendedAbsentPixelCIELabValue",tag=0x00480015,type="3"}
    },
-   section="C.8.12.4",
+   section="Table C.8.12.4-1",
    title="Whole Slide Microscopy Image"
   },
   WholeSlideMicroscopySeries={
@@ -34052,7 +34060,7 @@ return {
      vm="1"
     }
    },
-   section="C.8.12.3",
+   section="Table C.8.12.3-1",
    title="Whole Slide Microscopy Series"
   },
   WideFieldOphthalmicPhotography3DCoordinates={
@@ -34087,7 +34095,7 @@ return {
      vm="1"
     }
    },
-   section="C.8.17.12",
+   section="Table C.8.17.12-1",
    title="Wide Field Ophthalmic Photography 3D Coordinates"
   },
   WideFieldOphthalmicPhotographyQualityRating={
@@ -34110,7 +34118,7 @@ return {
      vm="1"
     }
    },
-   section="C.8.17.13",
+   section="Table C.8.17.13-1",
    title="Wide Field Ophthalmic Photography Quality Rating"
   },
   WideFieldOphthalmicPhotographyStereographicProjection={
@@ -34129,7 +34137,7 @@ return {
     {k="YCoordinatesCenterPixelViewAngle",tag=0x00221529,type="1"},
     {k="OphthalmicFOV",tag=0x00221517,type="3"}
    },
-   section="C.8.17.11",
+   section="Table C.8.17.11-1",
    title="Wide Field Ophthalmic Photography Stereographic Projection"
   },
   XAPositioner={
@@ -34165,7 +34173,7 @@ return {
     {k="DetectorPrimaryAngle",tag=0x00181530,type="3"},
     {k="DetectorSecondaryAngle",tag=0x00181531,type="3"}
    },
-   section="C.8.7.5",
+   section="Table C.8-30",
    title="XA Positioner"
   },
   XAXRFAcquisition={
@@ -34199,7 +34207,7 @@ return {
     },
     {k="AcquiredImageAreaDoseProduct",nzw=true,tag=0x00189473,type="2"}
    },
-   section="C.8.19.3",
+   section="Table C.8.19.3-1",
    title="XA/XRF Acquisition"
   },
   XAXRFMultiFramePresentation={
@@ -34221,7 +34229,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.19.7",
+   section="Table C.8.19.7-1",
    title="XA/XRF Multi-frame Presentation"
   },
   XAXRFSeries={
@@ -34237,7 +34245,7 @@ return {
      vm="1"
     }
    },
-   section="C.8.19",
+   section="Table C.8.19.1-1",
    title="XA/XRF Series"
   },
   XRFPositioner={
@@ -34247,7 +34255,7 @@ return {
     {k="EstimatedRadiographicMagnificationFactor",nzw=true,tag=0x00181114,type="3"},
     {k="ColumnAngulation",tag=0x00181450,type="3"}
    },
-   section="C.8.7.6",
+   section="Table C.8-31",
    title="XRF Positioner"
   },
   XRay3DAngiographicAcquisition={
@@ -34303,7 +34311,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.21.3.2",
+   section="Table C.8.21.3.2-1",
    title="X-Ray 3D Angiographic Acquisition"
   },
   XRay3DAngiographicImageContributingSources={
@@ -34323,7 +34331,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.21.2",
+   section="Table C.8.21.2.1-1",
    title="X-Ray 3D Angiographic Image Contributing Sources"
   },
   XRay3DCraniofacialAcquisition={
@@ -34349,7 +34357,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.21.3.3",
+   section="Table C.8.21.3.3-1",
    title="X-Ray 3D Craniofacial Acquisition"
   },
   XRay3DCraniofacialImageContributingSources={
@@ -34368,7 +34376,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.21.2.2",
+   section="Table C.8.21.2.2-1",
    title="X-Ray 3D Craniofacial Image Contributing Sources"
   },
   XRay3DImage={
@@ -34439,7 +34447,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.21",
+   section="Table C.8.21.1-1",
    title="X-Ray 3D Image"
   },
   XRay3DReconstruction={
@@ -34460,7 +34468,7 @@ return {
      vm="1-n"
     }
    },
-   section="C.8.21.4",
+   section="Table C.8.21.4-1",
    title="X-Ray 3D Reconstruction"
   },
   XRayAcquisition={
@@ -34513,7 +34521,7 @@ return {
     {k="FocalSpots",tag=0x00181190,type="3"},
     {k="ImageAndFluoroscopyAreaDoseProduct",nzw=true,tag=0x0018115E,type="3"}
    },
-   section="C.8.7.2",
+   section="Table C.8-27",
    title="X-Ray Acquisition"
   },
   XRayAcquisitionDose={
@@ -34566,7 +34574,7 @@ return {
     {k="RectificationType",tag=0x00181156,terms="RectificationType",type="3"},
     {macro="ExposureIndexMacro"}
    },
-   section="C.8.7.8",
+   section="Table C.8-33",
    title="X-Ray Acquisition Dose"
   },
   XRayCollimator={
@@ -34574,7 +34582,7 @@ return {
     {enum="CollimatorShape",k="CollimatorShape",tag=0x00181700,type="1"},
     {macro="XRayCollimatorDimensionsMacro"}
    },
-   section="C.8.7.3",
+   section="Table C.8-28",
    title="X-Ray Collimator"
   },
   XRayDetector={
@@ -34588,10 +34596,10 @@ return {
      type="1C"
     }
    },
-   section="C.8.19.5",
+   section="Table C.8.19.5-1",
    title="X-Ray Detector"
   },
-  XRayFiltration={attrs={{macro="XRayFiltrationMacro"}},section="C.8.7.10",title="X-Ray Filtration"},
+  XRayFiltration={attrs={{macro="XRayFiltrationMacro"}},section="Table C.8-35",title="X-Ray Filtration"},
   XRayGeneration={
    attrs={
     {k="KVP",nzw=true,tag=0x00180060,type="3"},
@@ -34631,12 +34639,12 @@ return {
     {k="RectificationType",tag=0x00181156,terms="RectificationType",type="3"},
     {k="GeneratorID",tag=0x00181005,type="3"}
    },
-   section="C.8.7.9",
+   section="Table C.8-34",
    title="X-Ray Generation"
   },
   XRayGrid={
    attrs={{k="Grid",tag=0x00181166,terms="XRayGrid",type="3"},{macro="XRayGridDescriptionMacro"}},
-   section="C.8.7.11",
+   section="Table C.8-36",
    title="X-Ray Grid"
   },
   XRayImage={
@@ -34692,7 +34700,7 @@ return {
     {enum="YesNoFull",k="CalibrationImage",tag=0x00500004,type="3"},
     {macro="GeneralProcedureProtocolReferenceMacro"}
    },
-   section="C.8.7",
+   section="Table C.8-26",
    title="X-Ray Image"
   },
   XRayImageIntensifier={
@@ -34701,7 +34709,7 @@ return {
     {enum="IntensifierActiveShape",k="IntensifierActiveShape",tag=0x00189427,type="1"},
     {k="IntensifierActiveDimensions",nzw=true,tag=0x00189428,type="1"}
    },
-   section="C.8.19.4",
+   section="Table C.8.19.4-1",
    title="X-Ray Image Intensifier"
   },
   XRayTable={
@@ -34712,7 +34720,7 @@ return {
     {c="TableMotionDynamic",k="TableLateralIncrement",tag=0x00181136,type="2C"},
     {k="TableAngle",tag=0x00181138,type="3"}
    },
-   section="C.8.7.4",
+   section="Table C.8-29",
    title="X-Ray Table"
   },
   XRayTomographyAcquisition={
@@ -34724,7 +34732,7 @@ return {
     {k="TomoClass",tag=0x00181491,terms="TomoClass",type="3"},
     {k="NumberOfTomosynthesisSourceImages",tag=0x00181495,type="3"}
    },
-   section="C.8.7.7",
+   section="Table C.8-32",
    title="X-Ray Tomography Acquisition"
   }
  },
@@ -34773,10 +34781,7 @@ return {
   ["1.2.840.10008.5.1.1.29"]={"HardcopyGrayscaleImageStorage","Hardcopy Grayscale Image Storage"},
   ["1.2.840.10008.5.1.1.30"]={"HardcopyColorImageStorage","Hardcopy Color Image Storage"},
   ["1.2.840.10008.5.1.1.31"]={"PullPrintRequest","Pull Print Request"},
-  ["1.2.840.10008.5.1.1.32"]={
-   "GeneralPurposeWorklistManagementMetaRetired",
-   "General Purpose Worklist Management Meta (Retired)"
-  },
+  ["1.2.840.10008.5.1.1.32"]={"PullStoredPrintManagementMeta","Pull Stored Print Management Meta"},
   ["1.2.840.10008.5.1.1.4"]={"BasicGrayscaleImageBox","Basic Grayscale Image Box"},
   ["1.2.840.10008.5.1.1.4.1"]={"BasicColorImageBox","Basic Color Image Box"},
   ["1.2.840.10008.5.1.1.4.2"]={"ReferencedImageBoxRetired","Referenced Image Box - Retired"},
@@ -34979,7 +34984,7 @@ return {
    "ConfocalMicroscopyTiledPyramidalImageStorage",
    "Confocal Microscopy Tiled Pyramidal Image Storage"
   },
-  ["1.2.840.10008.5.1.4.1.1.77.2"]={"VisibleLightMultiframeImageStorageTrial","Visible Light Multiframe Image Storage - Trial"},
+  ["1.2.840.10008.5.1.4.1.1.77.2"]={"VisibleLightMultiFrameDraftImageStorage","Visible Light Multi-frame Draft Image Storage"},
   ["1.2.840.10008.5.1.4.1.1.78.1"]={"LensometryMeasurementsStorage","Lensometry Measurements Storage"},
   ["1.2.840.10008.5.1.4.1.1.78.2"]={"AutorefractionMeasurementsStorage","Autorefraction Measurements Storage"},
   ["1.2.840.10008.5.1.4.1.1.78.3"]={"KeratometryMeasurementsStorage","Keratometry Measurements Storage"},

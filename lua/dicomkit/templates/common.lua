@@ -194,7 +194,7 @@ end
 
 -- A value dicomkit can supply for a missing Type 1 attribute without guessing: a new UID, the
 -- time stamp, the one value an enumeration allows. nil when only the user can know.
-local function derived_value(name, keyword, p)
+local function derived_value(name, keyword, p, ds)
   local entry = core.dictionary(keyword)
   if not entry then return nil end
   local date, time = common.timestamps(p)
@@ -205,9 +205,18 @@ local function derived_value(name, keyword, p)
   elseif entry.vr == "TM" then return time
   elseif entry.vr == "DT" then return date .. time
   end
-  local row = iod.find_attribute(name, keyword)
-  local list = row and row.enum and iod.tables().strings[row.enum]
-  if list and #list == 1 then return list[1] end
+  -- one frame: the frame increment is the acquisition time of the image itself (C.7.6.6.1.1
+  -- names the attribute that varies per frame; with one frame there is nothing else to name)
+  if keyword == "FrameIncrementPointer" and tonumber(ds.NumberOfFrames) == 1 then
+    if ds.AcquisitionDateTime == nil then ds.AcquisitionDateTime = date .. time end
+    return 0x0008002A
+  end
+  for _, found in ipairs(iod.find_attributes(name, keyword)) do
+    local row = found[1]
+    local list = row.enum and not row.sel and not row.verify and iod.tables().strings[row.enum]
+    if list and #list == 1 then return list[1] end
+  end
+  if keyword == "LossyImageCompression" then return "00" end -- pixels imported as they are
   return nil
 end
 
@@ -238,7 +247,7 @@ function common.complete(self, ds, p)
           ds[kw] = ""
           changed = true
         elseif base == "1" and (f.rule == "type1-missing" or f.rule == "condition-missing") then
-          local v = derived_value(name, kw, p)
+          local v = derived_value(name, kw, p, ds)
           if v ~= nil then
             ds[kw] = v
             changed = true
