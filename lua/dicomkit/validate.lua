@@ -455,6 +455,17 @@ function Checker:elements(node, prefix)
       local good, message = core._check_string(el.vr, table.concat(text, "\\"), kw)
       if not good then
         self:add("error", "value", path, kw, nil, message)
+      elseif el.vr == "UI" then
+        -- PS3.5 9.1: a UID's first component is a root arc, 0, 1 or 2; one of only zeros names nothing
+        for i, uid in ipairs(text) do
+          uid = trimmed(uid):gsub("%z+$", "")
+          if uid ~= "" and not uid:match("^[012]%.") and not uid:match("^[012]$") then
+            self:add("error", "value", path, kw, nil,
+              ("value %d '%s' is not a UID: the first component must be 0, 1 or 2 (PS3.5 9.1)"):format(i, uid))
+          elseif uid ~= "" and not uid:match("[1-9]") then
+            self:add("error", "value", path, kw, nil, ("value %d '%s' is not a UID: it has only zero components"):format(i, uid))
+          end
+        end
       end
     end
     if el.items then
@@ -569,9 +580,16 @@ function Checker:meta(root, meta, transfer_syntax)
     if a and b and a ~= b then
       self:add("error", "meta", p[2], p[2], "FileMetaInformation",
         ("%s is %s but the data set's %s is %s"):format(p[2], a, p[4], b))
+    elseif a and not b then
+      self:add("error", "meta", p[2], p[2], "FileMetaInformation",
+        ("%s is %s but the data set has no %s"):format(p[2], a, p[4]))
     end
   end
   local ts = text(meta, 0x00020010)
+  if not ts then
+    self:add("error", "meta", "TransferSyntaxUID", "TransferSyntaxUID", "FileMetaInformation",
+      "the file meta information has no TransferSyntaxUID (PS3.10 7.1: Type 1)")
+  end
   if ts and transfer_syntax and ts ~= transfer_syntax then
     self:add("error", "meta", "TransferSyntaxUID", "TransferSyntaxUID", "FileMetaInformation",
       ("TransferSyntaxUID is %s but the data set is encoded as %s"):format(ts, transfer_syntax))
@@ -637,6 +655,27 @@ function validate.dataset(ds, iod_name, opts)
     c:unused(root, used, "")
   end
   c:elements(root, "")
+  -- the instance-level UIDs name different things (a study is not its frame of reference)
+  local uid_tags = { { 0x0020000D, "StudyInstanceUID" }, { 0x0020000E, "SeriesInstanceUID" },
+                     { 0x00080018, "SOPInstanceUID" }, { 0x00200052, "FrameOfReferenceUID" } }
+  for i = 1, #uid_tags do
+    for j = i + 1, #uid_tags do
+      local a, b = root.els[uid_tags[i][1]], root.els[uid_tags[j][1]]
+      local va, vb = a and a.values and a.values[1], b and b.values and b.values[1]
+      if va and va ~= "" and va == vb then
+        c:add("error", "value", uid_tags[i][2], uid_tags[i][2], nil,
+          ("has the same value as %s (%s): each names a different thing"):format(uid_tags[j][2], va))
+      end
+    end
+  end
+  local per_frame = root.els[0x52009230]
+  if per_frame and per_frame.items then
+    local frames = number(root, 0x00280008) or 1
+    if frames ~= #per_frame.items then
+      c:add("error", "items", "PerFrameFunctionalGroupsSequence", "PerFrameFunctionalGroupsSequence", nil,
+        ("has %d items but NumberOfFrames is %d: one item per frame (PS3.3 C.7.6.16)"):format(#per_frame.items, frames))
+    end
+  end
   if opts.pixels ~= false then c:pixels(root, transfer_syntax) end
   c:meta(root, meta, transfer_syntax)
   return c.out, name
@@ -649,10 +688,32 @@ local function find_dciodvfy()
   return nil
 end
 
--- The attribute a dciodvfy line is about: Element=<Keyword>, else the first <Keyword>.
+-- The attribute a dciodvfy line is about, as a keyword: Element=<Keyword>; a tag (0xGGGG,0xEEEE);
+-- "attribute <Name Of It>" by the dictionary's keyword for that name; else the first word that
+-- is a keyword. nil for a line about the object as a whole.
+local lower_keywords
 function validate.dciodvfy_keyword(line)
-  return line:match("Element=<([%w]+)>") or line:match("[Aa]ttribute <([%w]+)>")
-    or line:match("<([%a][%w]+)>")
+  local kw = line:match("Element=<([%w]+)>")
+  if kw then return kw end
+  local g, e = line:match("%(0x(%x%x%x%x),0x(%x%x%x%x)%)")
+  if g then
+    local entry = iod.dictionary(tonumber(g .. e, 16))
+    if entry then return entry[1] end
+  end
+  if not lower_keywords then
+    lower_keywords = {}
+    for _, entry in pairs(iod.tables().dictionary) do lower_keywords[entry[1]:lower()] = entry[1] end
+  end
+  local name = line:match("[Aa]ttribute <([^>]+)>")
+  if name then
+    -- PS3.6 names to keywords: "Patient's Sex" is PatientSex
+    local found = lower_keywords[(name:gsub("'s%f[%W]", ""):gsub("[^%w]", "")):lower()]
+    if found then return found end
+  end
+  for word in line:gmatch("%u[%w]+") do
+    if lower_keywords[word:lower()] == word then return word end
+  end
+  return nil
 end
 
 --- dciodvfy's verdict on a file: findings from every line it prints ("Error" and "Abort" lines

@@ -235,7 +235,11 @@ function common.complete(self, ds, p)
     local changed = false
     for _, f in ipairs((validate.dataset(ds, name, { pixels = false }))) do
       local kw = f.keyword
-      if kw and f.path == kw and given[kw] == nil and not common.from_pixels[kw] then
+      if kw == "LossyImageCompression" and f.path == kw and ds:info(kw) == nil then
+        -- raw pixels (the JPEG import says 01 itself): stored as given, never lossy-compressed
+        ds[kw] = "00"
+        changed = true
+      elseif kw and f.path == kw and given[kw] == nil and not common.from_pixels[kw] then
         local base = f.type and f.type:sub(1, 1)
         if f.rule == "condition-present" then
           local info = ds:info(kw)
