@@ -21,8 +21,9 @@ do
   end
 end
 
-local size = smoke and { hd = 4, w = 320, h = 240, big_w = 640, big_h = 480, store = 4, memory = 200 }
-                    or { hd = 200, w = 1920, h = 1080, big_w = 4000, big_h = 3000, store = 200, memory = 10000 }
+local size = smoke and { hd = 4, w = 320, h = 240, big_w = 640, big_h = 480, store = 4, memory = 200, validate = 20 }
+                    or { hd = 200, w = 1920, h = 1080, big_w = 4000, big_h = 3000, store = 200, memory = 10000,
+                         validate = 1000 }
 
 local q = require("dicomkit.util").shell_quote
 local function sh(cmd)
@@ -230,6 +231,29 @@ do
   row("5 memory " .. size.memory .. " objects", "dicomkit", nil, { rss_samples = samples, growth_mb = growth })
   target("5: RSS flat (last sample within 5 MB of the second)", math.abs(growth) <= 5,
     ("%+.1f MB from sample 2 to sample %d"):format(growth, #samples))
+end
+
+-- ---------------------------------------------------------------- 6. validation
+do
+  io.stderr:write("bench: 6. validating ", size.validate, " objects\n")
+  -- VL Photographic objects of 320x240 photos, made once by the bundled template (not timed)
+  local jpg, dcm = cache .. "/val", cache .. "/val-dcm"
+  must(("%s %s %s %d 320 240 val"):format(py, q(here .. "/make_inputs.py"), q(jpg), size.validate))
+  must("rm -rf " .. q(dcm) .. " && mkdir -p " .. q(dcm))
+  must(dicomkit .. " " .. q(here .. "/dicomkit_create.lua") .. " " .. q(jpg) .. " " .. q(dcm))
+  local m = hyperfine("validate", {
+    { label = "dicomkit: dk.validate, one process", cmd = dicomkit .. " " .. q(here .. "/dicomkit_validate.lua") .. " " .. q(dcm) },
+    { label = "dicomkit validate --no-dciodvfy DIR/*", cmd = dicomkit .. " validate --no-dciodvfy " .. q(dcm) .. "/*.dcm >/dev/null" },
+    { label = "floor: dk.read each file", cmd = dicomkit .. " " .. q(here .. "/dicomkit_validate.lua") .. " " .. q(dcm) .. " read" },
+    { label = "dciodvfy per file", cmd = "for f in " .. q(dcm) .. "/*.dcm; do dciodvfy \"$f\" >/dev/null 2>&1; done" },
+  })
+  local ours = m["dicomkit: dk.validate, one process"]
+  for label, s in pairs(m) do
+    row("6 validate " .. size.validate .. " objects", label, s, { files_per_s = size.validate / s, vs_dicomkit = s / ours })
+  end
+  target("6: validating in one process faster than dciodvfy per file", ours < m["dciodvfy per file"],
+    ("%.1fx faster than dciodvfy per file; %.2fx the floor (reading only)"):format(m["dciodvfy per file"] / ours,
+      ours / m["floor: dk.read each file"]))
 end
 
 -- ---------------------------------------------------------------- report

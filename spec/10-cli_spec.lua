@@ -191,9 +191,12 @@ print(json.dumps(ds.to_json_dict()))
       local _, code, out = dicomkit("validate " .. h.quote(good))
       assert.equal(0, code)
       -- every line names the file; the last says what checked it; dciodvfy's warnings are
-      -- passed on as warnings (the two README lists, and DICOMDIR's Patient ID)
+      -- passed on as warnings (DICOMDIR's Patient ID and Study ID), and dicomkit's own warning
+      -- on the empty Laterality is the one dciodvfy gives too
       for line in out:gmatch("[^\n]+") do assert.equal(good .. ": ", line:sub(1, #good + 2)) end
-      assert.equal(good .. ": ok (0 errors, 3 warnings; checked by dicomkit's tables and dciodvfy)", out:match("([^\n]*)\n$"))
+      assert.equal(good .. ": ok (VL Photographic Image; 0 errors, 4 warnings; checked by dicomkit and dciodvfy)",
+        out:match("([^\n]*)\n$"))
+      assert.matches(good .. ": Laterality: warning: is only permitted to be empty when actually unknown", out, 1, true)
       assert.matches("warning: dciodvfy: Warning - Missing attribute or value that would be needed to build DICOMDIR - Study ID", out, 1, true)
       -- the same object without its Study Instance UID
       local bad = dir .. "/bad.dcm"
@@ -201,7 +204,8 @@ print(json.dumps(ds.to_json_dict()))
       assert(dicomkit(h.quote(dir .. "/strip.lua") .. " " .. h.quote(good) .. " " .. h.quote(bad)))
       local _, code2, out2 = dicomkit("validate " .. h.quote(bad))
       assert.equal(1, code2)
-      assert.matches("StudyInstanceUID", out2, 1, true)
+      assert.matches(bad .. ": StudyInstanceUID: error: Type 1 attribute is missing [GeneralStudy]", out2, 1, true)
+      assert.matches(bad .. ": FAILED (VL Photographic Image; ", out2, 1, true)
     end)
 
     it("exits 2 without files", function()

@@ -667,20 +667,30 @@ describe("trust: the command", function()
   end)
 
   it("validate never says ok for what it did not check (unknown SOP Class; no dciodvfy)", function()
-    local ct = dir .. "/ct.dcm"
-    local ds <close> = dk.dataset{ SOPClassUID = "1.2.840.10008.5.1.4.1.1.2", SOPInstanceUID = dk.uid() }
+    -- a SOP Class of a private root: no IOD tables can know it
+    local ct = dir .. "/private.dcm"
+    local ds <close> = dk.dataset{ SOPClassUID = "1.2.826.0.1.3680043.9999.1", SOPInstanceUID = dk.uid() }
     assert(ds:save(ct))
     local _, status, out = dicomkit("validate --no-dciodvfy " .. h.quote(ct))
     assert.equal(1, status)
-    assert.matches(ct .. ": error: no IOD tables for SOP Class 1.2.840.10008.5.1.4.1.1.2", out, 1, true)
-    assert.matches(ct .. ": FAILED (1 error, 0 warnings; checked by dicomkit's tables only)", out, 1, true)
+    assert.matches(ct .. ": SOPClassUID: error: no IOD tables for SOP Class 1.2.826.0.1.3680043.9999.1", out, 1, true)
+    assert.matches(ct .. ": FAILED (no IOD; 1 error, 0 warnings; checked by dicomkit only)", out, 1, true)
+    -- a CT Image is checked by its own tables now, and this one is far from complete
+    local ct2 = dir .. "/ct.dcm"
+    local ctds <close> = dk.dataset{ SOPClassUID = "1.2.840.10008.5.1.4.1.1.2", SOPInstanceUID = dk.uid() }
+    assert(ctds:save(ct2))
+    local _, status1, out1 = dicomkit("validate --no-dciodvfy " .. h.quote(ct2))
+    assert.equal(1, status1)
+    assert.matches(ct2 .. ": StudyInstanceUID: error: Type 1 attribute is missing [GeneralStudy]", out1, 1, true)
+    assert.matches(ct2 .. ": FAILED (CT Image; ", out1, 1, true)
     -- without dciodvfy on PATH, the command says so (build/dicomkit runs lua5.4 by its full path)
     local good = dir .. "/good.dcm"
     local obj <close> = assert(dk.template("vl_photographic"){ jpeg = PHOTO })
     assert(obj:save(good))
     local _, status2, out2, err2 = h.run("PATH=/nonexistent " .. h.quote(h.dicomkit) .. " validate " .. h.quote(good))
     assert.equal(0, status2, err2)
-    assert.matches(good .. ": ok (0 errors, 0 warnings; checked by dicomkit's tables only)", out2, 1, true)
+    assert.matches(good .. ": ok (VL Photographic Image; 0 errors, 1 warning; checked by dicomkit only: dciodvfy not found)",
+      out2, 1, true)
     assert.matches("warning: dciodvfy was not found (Debian package dicom3tools): only dicomkit's own checks ran", err2, 1, true)
   end)
 

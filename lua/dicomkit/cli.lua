@@ -274,17 +274,17 @@ commands.template = {
     if f then f:close() end
     local source, iod_name = require("dicomkit.scaffold").source(a.iod, name, a.out)
     local tmp = a.out .. ".tmp"
+    -- written beside OUT and renamed: a failed write leaves no half template
     local out, err = io.open(tmp, "w")
-    if not out then
-      complain(err)
-      return 1
+    local ok = out and out:write(source)
+    if out then
+      local closed, cerr = out:close()
+      if ok and not closed then ok, err = nil, cerr end
     end
-    out:write(source)
-    out:close()
-    local ok, rerr = os.rename(tmp, a.out)
+    if ok then ok, err = os.rename(tmp, a.out) end
     if not ok then
-      os.remove(tmp)
-      complain(rerr)
+      if out then os.remove(tmp) end
+      complain(("%s: cannot write it: %s"):format(a.out, tostring(err):gsub("^.-%.tmp: ", "")))
       return 1
     end
     local def = iod.get(iod_name)

@@ -189,10 +189,11 @@ function scaffold.source(what, name, path)
             end
             w(("  put(ds, p, %s, %s) -- %s"):format(quote(r.k), value or ("TODO " .. quote(r.k)), describe(r)))
           elseif t == "2" then
-            -- a date or time of a photo's study or series is when it is made; the rest unknown
-            local e = iod.dictionary(r.tag)
-            local vr = e and e[2]
-            local value = (vr == "DA" or vr == "TM" or vr == "DT") and supplied(r) or '""'
+            -- the time stamps of what is made now (study, series, content, acquisition) are
+            -- now; every other Type 2 (a birth date included) is unknown: empty
+            local stamp = r.k:match("^(%u%l+)Date$") or r.k:match("^(%u%l+)Time$") or r.k:match("^(%u%l+)DateTime$")
+            local now = stamp == "Study" or stamp == "Series" or stamp == "Content" or stamp == "Acquisition"
+            local value = now and supplied(r) or '""'
             w(("  put(ds, p, %s, %s) -- %s"):format(quote(r.k), value, describe(r)))
           elseif t == "1C" or t == "2C" then
             w(("  -- %s: Type %s when %s%s"):format(r.k, t, r.c or "(condition stated in prose)",

@@ -34,7 +34,11 @@ function T.fill(ds, params, self)
   common.general_image(ds, p, date, time)
   -- VL Image Module (C.8.12.1)
   common.set(ds, p, "ImageType", { "ORIGINAL", "PRIMARY" })
-  -- Acquisition Context Module (C.7.6.14): Type 2, an empty sequence when nothing is known
+  -- Acquisition Context Module (C.7.6.14): Type 2, an empty sequence when nothing is known.
+  -- No concept is invented here: DCM 121322 ("Source image for image processing operation"),
+  -- once used in examples, is a purpose of reference for derived images and says something
+  -- false about a photo's context. A site that records context gives its own concept (a
+  -- "99"-prefixed designator is a local coding scheme, PS3.3 8.2), as the tutorial does.
   ds.AcquisitionContextSequence = common.acquisition_context(p.acquisition_context)
   common.sop_common(ds, p, self.sop_class, date, time)
 
