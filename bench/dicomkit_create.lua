@@ -5,7 +5,7 @@ local tpl = dk.template("vl_photographic")
 local list = io.popen("ls -1 '" .. in_dir .. "'")
 for name in list:lines() do
   if name:match("%.jpg$") then
-    local ds <close>, report, code = tpl{ jpeg = in_dir .. "/" .. name, decode = mode == "decode",
+    local ds <close>, report = tpl{ jpeg = in_dir .. "/" .. name, decode = mode == "decode",
                                           PatientName = "Bench^Mark", PatientID = "B1" }
     assert(ds, report)
     assert(ds:save(out_dir .. "/" .. name:gsub("%.jpg$", ".dcm")))

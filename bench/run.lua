@@ -52,7 +52,6 @@ must(("%s %s %s 1 %d %d big"):format(py, q(here .. "/make_inputs.py"), q(cache .
 must(("%s %s %s 1 64 48 small"):format(py, q(here .. "/make_inputs.py"), q(cache .. "/small")))
 local hd_bytes = tonumber(must("du -cb " .. q(cache .. "/hd") .. "/*.jpg | tail -1"):match("%d+"))
 local big_jpeg = cache .. "/big/big0000.jpg"
-local big_bytes = tonumber(must("stat -c %s " .. q(big_jpeg)):match("%d+"))
 local native_mb = size.big_w * size.big_h * 3 / 1e6
 
 -- ---------------------------------------------------------------- measuring

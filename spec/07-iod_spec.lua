@@ -68,11 +68,27 @@ describe("IOD tables #iod", function()
     local t = iod.tables()
     assert.matches("dicom3tools %d+", t.source)
     local n = 0
-    for name, def in pairs(t.iods) do
+    -- every condition a row or a module's usage names has its predicate once the file of that
+    -- module or macro is read (the checker raises on one it cannot find)
+    local seen = {} -- macros can invoke themselves (nested content items)
+    local function rows_have_conditions(rows, where)
+      for _, row in ipairs(rows) do
+        if row.c then assert(iod.conditions()[row.c], where .. " names condition " .. row.c) end
+        if row.items then rows_have_conditions(row.items, where .. " > " .. row.k) end
+        if row.macro and not seen[row.macro] then
+          seen[row.macro] = true
+          local macro = assert(iod.macro(row.macro), where .. " names macro " .. row.macro)
+          rows_have_conditions(macro.attrs, row.macro)
+        end
+      end
+    end
+    for _, entry in ipairs(iod.list()) do
       n = n + 1
+      local def = iod.get(entry.name)
       for _, m in ipairs(def.modules) do
-        assert(t.modules[m[1]], name .. " names module " .. m[1])
-        if m[3] then assert(iod.conditions()[m[3]], name .. " names condition " .. m[3]) end
+        local module = assert(iod.module(m[1]), entry.name .. " names module " .. m[1])
+        if m[3] then assert(iod.conditions()[m[3]], entry.name .. " names condition " .. m[3]) end
+        rows_have_conditions(module.attrs, m[1])
       end
     end
     assert.is_true(n >= 120)
@@ -146,6 +162,30 @@ describe("bundled templates x inputs #iod", function()
       end
     end)
   end
+
+  it("list as their modules (help, templates -v) modules of their IOD, every mandatory one included", function()
+    for name in pairs(TEMPLATES) do
+      local tpl = dk.template(name)
+      local def = iod.get(iod.resolve(tpl.sop_class))
+      local titles, mandatory = {}, {}
+      for _, m in ipairs(def.modules) do
+        local md = iod.module(m[1])
+        -- dciodvfy's pseudo-modules hold the IOD's own rules: no module of PS3.3 to list
+        if md and md.title then
+          titles[md.title] = true
+          if m[2] == "M" then mandatory[#mandatory + 1] = md.title end
+        end
+      end
+      local listed = {}
+      for _, title in ipairs(tpl.modules) do
+        assert(titles[title], name .. " lists " .. title .. ", which is not a module of " .. tpl.iod)
+        listed[title] = true
+      end
+      for _, title in ipairs(mandatory) do
+        assert(listed[title], name .. " does not list the mandatory module " .. title)
+      end
+    end
+  end)
 
   it("ophthalmic photography: ImageLaterality, no Laterality, one frame, the Type 2 FLs empty", function()
     local ds = assert(dk.template("ophthalmic_photography_8bit"){ jpeg = inputs["c420.jpg"].path, ImageLaterality = "R" })
@@ -516,7 +556,7 @@ describe("dicomkit template new #iod", function()
     assert.equal(2, code)
     assert.matches("no IOD named 'No Such IOD'", err, 1, true)
     h.write_file(dir .. "/y.lua", "keep")
-    ok, code, _, err = h.run(h.quote(DICOMKIT) .. " template new SCImage " .. h.quote(dir .. "/y.lua"))
+    _, code, _, err = h.run(h.quote(DICOMKIT) .. " template new SCImage " .. h.quote(dir .. "/y.lua"))
     assert.equal(1, code)
     assert.matches("exists; --force replaces it", err, 1, true)
     assert.equal("keep", h.read_file(dir .. "/y.lua"))

@@ -110,7 +110,8 @@ describe("JPEG import #pixels", function()
   -- The same photo through both templates, kept and decoded; every object is checked by
   -- dciodvfy and dcmdump, then by the pixel oracle; returns results[template][mode].
   local function convert_all(name, orientation, modes)
-    local results, jobs, where = {}, {}, {}
+    -- where[i] is the result table of job i: filled through it, read through results
+    local results, jobs, where = {}, {}, {} -- luacheck: ignore 241
     for _, template in ipairs(TEMPLATE_NAMES) do
       results[template] = {}
       for _, mode in ipairs(modes or { "passthrough", "decode" }) do
@@ -591,10 +592,10 @@ describe("JPEG import #pixels", function()
       assert_refused(huge, "EINVAL", "limit", "decode")
       if (os.getenv("LD_PRELOAD") or ""):find("asan", 1, true) then return end
       local function limited(jpeg, target)
-        local _, code, stdout, stderr = h.run("ulimit -v 300000; " .. h.quote(h.dicomkit) .. " "
+        local _, status, stdout, stderr = h.run("ulimit -v 300000; " .. h.quote(h.dicomkit) .. " "
           .. h.quote(out .. "/convert.lua") .. " vl_photographic " .. h.quote(jpeg) .. " "
           .. h.quote(target) .. " decode")
-        return code, stdout:gsub("%s+$", ""), stderr
+        return status, stdout:gsub("%s+$", ""), stderr
       end
       local code2, stdout, stderr = limited(inputs["c420.jpg"].path, out .. "/normal.dcm")
       assert.equal(0, code2, stderr)
@@ -637,7 +638,9 @@ describe("JPEG import #pixels", function()
       assert.is_nil(report)
       assert.equal("EFORMAT", code)
       assert.matches("^JPEG data: truncated", msg)
-      report, msg = ds:set_pixels{ bytes = bytes, name = "upload 7" }
+      report, msg, code = ds:set_pixels{ bytes = bytes, name = "upload 7" }
+      assert.is_nil(report)
+      assert.equal("EFORMAT", code)
       assert.matches("^upload 7: truncated", msg)
       report = assert(ds:set_pixels{ bytes = h.read_file(inputs["c420.jpg"].path) })
       assert.equal("passthrough", report.mode)
@@ -645,6 +648,7 @@ describe("JPEG import #pixels", function()
       report, msg, code = ds:set_pixels(h.read_file(inputs["c420.jpg"].path))
       assert.is_nil(report)
       assert.equal("ENOENT", code)
+      assert.matches("No such file or directory", msg, 1, true)
     end)
   end)
 
@@ -660,10 +664,10 @@ describe("JPEG import #pixels", function()
       assert.equal(2, ds.Rows)
       assert.equal(3, ds.Columns)
       assert.equal("MONOCHROME2", ds.PhotometricInterpretation)
-      local obj, report = dk.template("secondary_capture"){
+      local obj, why = dk.template("secondary_capture"){
         pixels = { rows = 2, columns = 3, samples = 1, bits = 8, data = data },
       }
-      assert(obj, report)
+      assert(obj, why)
       local path = out .. "/raw8.dcm"
       assert(obj:save(path))
       assert_valid(path, "secondary_capture", "raw 8-bit")

@@ -2,7 +2,6 @@
 -- other specs exercised, each with the behaviour a user relies on now. Each `it` names what
 -- used to happen; the README's Reliability table points here.
 local h = require "helpers"
-local dciodvfy = require "dciodvfy"
 local dk = require "dicomkit"
 
 local HOSTILE = h.source .. "/spec/support/hostile.py"

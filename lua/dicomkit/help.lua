@@ -84,10 +84,12 @@ for key, vr in ds:keys() do ... end
 ds:save(path | file [, {transfer_syntax = "explicit"|"implicit"|UID, validate = bool}])
                                                                -> true | nil, message, code
   Write a Part 10 file. validate = true (or a template's validate = true) checks it first
-  with dk.validate and refuses an object with errors: nil, message, "EINVALID", findings. A regular file is replaced atomically (temporary file and rename); a
-  device or FIFO is written directly; io.stdout writes to standard output. A full disk or a
-  file over `ulimit -f` returns ENOSPC and leaves the destination as it was.]],
-  ["ds:file_meta"] = "ds:file_meta() -> dataset\n  The file meta information (group 0002) of a file read by dk.read, as a new dataset.",
+  with dk.validate and refuses an object with errors: nil, message, "EINVALID", findings.
+  A regular file is replaced atomically (temporary file and rename); a device or FIFO is
+  written directly; io.stdout writes to standard output. A full disk or a file over
+  `ulimit -f` returns ENOSPC and leaves the destination as it was.]],
+  ["ds:file_meta"] = "ds:file_meta() -> dataset\n"
+    .. "  The file meta information (group 0002) of a file read by dk.read, as a new dataset.",
   ["ds:json"] = "ds:json() -> text\n  The DICOM JSON Model (PS3.18 F.2) of the dataset.",
   ["ds:close"] = "ds:close()\n  Free it now (or let <close> or the collector do it); using it afterwards raises.",
   ["ds:is_root"] = "ds:is_root() -> boolean\n  False for an item of a sequence.",

@@ -85,10 +85,6 @@ local function empty(el)
   return (el.length or 0) == 0
 end
 
-local function value_at(el, sel)
-  return el.values and el.values[(sel or 0) + 1]
-end
-
 local function trimmed(v)
   if type(v) == "string" then return (v:gsub("^ +", ""):gsub(" +$", "")) end
   return v
@@ -236,7 +232,7 @@ end
 
 function Checker:condition(name, item, parent)
   local f = self.conditions[name]
-  if not f then return false end
+  if not f then error(("dicomkit.iod: no predicate for condition %s (the tables are incomplete)"):format(name), 0) end
   local key = parent or self.root
   local h = self.helpers[key]
   if not h then
@@ -380,7 +376,8 @@ function Checker:attribute(row, el, item, parent, path, module)
           or "Type 1 attribute is missing", type_)
     elseif required and base == "2" then
       self:add("error", conditional and "condition-missing" or "type2-missing", path, row.k, module,
-        conditional and ("Type 2C attribute is missing: its condition (%s) holds; write it empty when unknown"):format(row.c)
+        conditional and ("Type 2C attribute is missing: its condition (%s) holds; write it empty when unknown")
+          :format(row.c)
           or "Type 2 attribute is missing (write it empty when the value is unknown)", type_)
     end
     return
@@ -463,7 +460,8 @@ function Checker:elements(node, prefix)
             self:add("error", "value", path, kw, nil,
               ("value %d '%s' is not a UID: the first component must be 0, 1 or 2 (PS3.5 9.1)"):format(i, uid))
           elseif uid ~= "" and not uid:match("[1-9]") then
-            self:add("error", "value", path, kw, nil, ("value %d '%s' is not a UID: it has only zero components"):format(i, uid))
+            self:add("error", "value", path, kw, nil,
+              ("value %d '%s' is not a UID: it has only zero components"):format(i, uid))
           end
         end
       end
@@ -648,8 +646,9 @@ function validate.dataset(ds, iod_name, opts)
   if name then
     local used = {}
     for _, m in ipairs(iod.get(name).modules) do
+      local module = iod.module(m[1]) -- loaded first: its file holds the usage condition
       if not m[3] or c:condition(m[3], root, nil) then
-        c:rows(iod.module(m[1]).attrs, root, nil, "", m[1], used)
+        c:rows(module.attrs, root, nil, "", m[1], used)
       end
     end
     c:unused(root, used, "")
@@ -702,7 +701,7 @@ function validate.dciodvfy_keyword(line)
   end
   if not lower_keywords then
     lower_keywords = {}
-    for _, entry in pairs(iod.tables().dictionary) do lower_keywords[entry[1]:lower()] = entry[1] end
+    for _, entry in pairs(iod.all_dictionary()) do lower_keywords[entry[1]:lower()] = entry[1] end
   end
   local name = line:match("[Aa]ttribute <([^>]+)>")
   if name then

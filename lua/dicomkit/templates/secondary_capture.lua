@@ -9,7 +9,8 @@ local T = {
   sop_class = "1.2.840.10008.5.1.4.1.1.7",
   modules = {
     "Patient", "General Study", "Patient Study", "General Series", "General Equipment",
-    "SC Equipment", "General Image", "Image Pixel", "SC Image", "ICC Profile", "SOP Common",
+    "SC Equipment", "General Acquisition", "General Image", "Image Pixel", "SC Image", "ICC Profile",
+    "SOP Common",
   },
   options = { conversion_type = "SC Equipment ConversionType: WSD (default), DV, DI, DF, SD, SI, SYN" },
   defaults = {},
