@@ -32,11 +32,12 @@ dk.iods = require("dicomkit.iod").list
 -- (nil, message, "EINVALID", findings); a template's `validate = true` makes it the default
 -- for what it makes. The C method does the writing.
 do
-  local probe = core.dataset()
-  local methods = getmetatable(probe).__methods
-  probe:close()
+  -- the metatable from the registry: making a dataset to reach it would load dcmtk's data
+  -- dictionary at start-up (~9 ms) in every process, even one that never needs it
+  local mt = debug.getregistry()["dicomkit.Dataset"]
+  local methods = mt.__methods
   local c_save = methods.save
-  if not methods._validating_save then
+  if not mt.__validating_save then
     methods.save = function(ds, target, opts)
       if opts ~= nil and type(opts) ~= "table" then
         error(("save: options must be a table ({transfer_syntax=, validate=}), got %s"):format(type(opts)), 2)
@@ -45,7 +46,7 @@ do
       if message then return nil, message, code, findings end
       return c_save(ds, target, opts)
     end
-    methods._validating_save = true
+    mt.__validating_save = true
   end
 end
 
