@@ -33,21 +33,24 @@ dk.iods = require("dicomkit.iod").list
 -- for what it makes. The C method does the writing.
 do
   -- the metatable from the registry: making a dataset to reach it would load dcmtk's data
-  -- dictionary at start-up (~9 ms) in every process, even one that never needs it
-  local mt = debug.getregistry()["dicomkit.Dataset"]
-  local methods = mt.__methods
-  local c_save = methods.save
-  if not mt.__validating_save then
-    methods.save = function(ds, target, opts)
-      if opts ~= nil and type(opts) ~= "table" then
-        error(("save: options must be a table ({transfer_syntax=, validate=}), got %s"):format(type(opts)), 2)
-      end
-      local message, code, findings = validate.gate(ds, opts)
-      if message then return nil, message, code, findings end
-      return c_save(ds, target, opts)
-    end
-    mt.__validating_save = true
+  -- dictionary at start-up (~9 ms) in every process, even one that never needs it. A reloaded
+  -- module wraps the C method again (not its own wrapper), with the validate it loaded.
+  local registry = debug.getregistry()
+  local methods = registry["dicomkit.Dataset"].__methods
+  if methods.save ~= registry["dicomkit.validating_save"] then
+    registry["dicomkit.c_save"] = methods.save -- the C method, of this core
   end
+  local c_save = registry["dicomkit.c_save"]
+  local function save(ds, target, opts)
+    if opts ~= nil and type(opts) ~= "table" then
+      error(("save: options must be a table ({transfer_syntax=, validate=}), got %s"):format(type(opts)), 2)
+    end
+    local message, code, findings = validate.gate(ds, opts)
+    if message then return nil, message, code, findings end
+    return c_save(ds, target, opts)
+  end
+  methods.save = save
+  registry["dicomkit.validating_save"] = save
 end
 
 --- Versions of dicomkit and what it was built with.
