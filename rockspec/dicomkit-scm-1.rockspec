@@ -29,6 +29,7 @@ test_dependencies = {
 external_dependencies = {
   DCMTK = { header = "dcmtk/dcmdata/dctk.h" },
   TURBOJPEG = { header = "turbojpeg.h", library = "turbojpeg" },
+  SPNG = { header = "spng.h", library = "spng" },
 }
 build = {
   type = "cmake",
@@ -40,6 +41,7 @@ build = {
     LIBDIR = "$(LIBDIR)",
     DCMTK_DIR = "$(DCMTK_DIR)",
     TURBOJPEG_DIR = "$(TURBOJPEG_DIR)",
+    SPNG_DIR = "$(SPNG_DIR)",
     DICOMKIT_TESTS = "OFF",
     DICOMKIT_INSTALL_COMMAND = "OFF",
   },

@@ -1,6 +1,8 @@
-/* JPEG and raw pixel import: dk.jpeg(path_or_bytes) and ds:set_pixels(...). */
+/* Image and raw pixel import: dk.jpeg(path_or_bytes) and ds:set_pixels(...). */
 #include "ldicomkit.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,11 +152,31 @@ static int l_jpeg(lua_State *L)
     return 1;
 }
 
-static void push_report(lua_State *L, const dk_pixel_report *r)
+/* The report of an import. mode: "passthrough" (a JPEG kept as it is), "decoded" (a JPEG
+ * decoded to native pixels), "lossless" (decoded pixels stored as JPEG-LS lossless), "native"
+ * (decoded pixels stored uncompressed). */
+static void push_report(lua_State *L, const char *kind, const dk_pixel_report *r)
 {
-    lua_createtable(L, 0, 16);
-    lua_pushstring(L, r->decoded ? "decoded" : "passthrough");
+    lua_createtable(L, 0, 24);
+    lua_pushstring(L, kind);
+    lua_setfield(L, -2, "input");
+    if (strcmp(kind, "jpeg") == 0)
+        lua_pushstring(L, r->decoded ? "decoded" : "passthrough");
+    else
+        lua_pushstring(L, r->compressed ? "lossless" : "native");
     lua_setfield(L, -2, "mode");
+    if (strcmp(kind, "jpeg") != 0) {
+        set_int(L, "bits", r->bits);
+        set_int(L, "source_bits", r->source_bits);
+        set_bool(L, "palette_expanded", r->palette_expanded);
+        static const char *const alpha[] = {"none", "opaque", "flattened"};
+        lua_pushstring(L, alpha[r->alpha >= 0 && r->alpha <= 2 ? r->alpha : 0]);
+        lua_setfield(L, -2, "alpha");
+        if (r->compressed) {
+            lua_pushliteral(L, "JPEG-LS lossless");
+            lua_setfield(L, -2, "compression");
+        }
+    }
     if (r->reason[0]) {
         lua_pushstring(L, r->reason);
         lua_setfield(L, -2, "reason");
@@ -175,8 +197,81 @@ static void push_report(lua_State *L, const dk_pixel_report *r)
     set_int(L, "source_bytes", (lua_Integer)r->source_bytes);
     lua_pushnumber(L, r->compression_ratio);
     lua_setfield(L, -2, "compression_ratio");
-    lua_pushstring(L, r->decoded ? DK_TS_EXPLICIT_LE : DK_TS_JPEG_BASELINE);
+    lua_pushstring(L, r->transfer_syntax);
     lua_setfield(L, -2, "transfer_syntax");
+}
+
+/* The first bytes of a file, to tell what it is; -1 with err when it cannot be read. */
+static int peek_file(const char *path, unsigned char *head, size_t cap, size_t *got, dk_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        int e = errno;
+        return dk_error_set(err, e == ENOENT ? DK_ENOENT : DK_EIO, "%s: %s", path, strerror(e));
+    }
+    *got = fread(head, 1, cap, f);
+    fclose(f);
+    return DK_OK;
+}
+
+/* The error for bytes that are no image dicomkit imports: what they start with. */
+static int refuse_kind(lua_State *L, const char *name, const unsigned char *head, size_t n)
+{
+    char hex[3 * 8 + 1] = "";
+    size_t k = n < 8 ? n : 8;
+    for (size_t i = 0, at = 0; i < k; i++)
+        at += (size_t)snprintf(hex + at, sizeof hex - at, i ? " %02X" : "%02X", head[i]);
+    dk_error err;
+    if (n == 0)
+        dk_error_set(&err, DK_EFORMAT, "%s: empty file, not an image", name);
+    else
+        dk_error_set(&err, DK_EFORMAT,
+                     "%s: not an image dicomkit imports (a JPEG starts with FF D8 FF, a PNG with "
+                     "89 50 4E 47 0D 0A 1A 0A); it starts with %s",
+                     name, hex);
+    return ldk_fail(L, &err);
+}
+
+/* opts.flatten: "white", "black", "R,G,B" (0..255 each) or {R, G, B}. Returns 1 when set. */
+static int flatten_option(lua_State *L, int idx, unsigned char bg[3])
+{
+    lua_getfield(L, idx, "flatten");
+    int t = lua_type(L, -1);
+    int ok = 1, set = 1;
+    int v[3] = {0, 0, 0};
+    if (t == LUA_TNIL || (t == LUA_TBOOLEAN && !lua_toboolean(L, -1))) {
+        set = 0;
+    } else if (t == LUA_TBOOLEAN) {
+        v[0] = v[1] = v[2] = 255; /* flatten = true: onto white */
+    } else if (t == LUA_TSTRING) {
+        const char *s = lua_tostring(L, -1);
+        char tail;
+        if (strcmp(s, "white") == 0)
+            v[0] = v[1] = v[2] = 255;
+        else if (strcmp(s, "black") == 0)
+            ;
+        else if (sscanf(s, "%d,%d,%d%c", &v[0], &v[1], &v[2], &tail) != 3)
+            ok = 0;
+    } else if (t == LUA_TTABLE) {
+        for (int i = 0; i < 3; i++) {
+            lua_rawgeti(L, -1 - i, i + 1);
+            ok = ok && lua_isinteger(L, -1);
+            v[i] = (int)lua_tointeger(L, -1);
+        }
+        lua_pop(L, 3);
+    } else {
+        ok = 0;
+    }
+    for (int i = 0; i < 3; i++)
+        if (v[i] < 0 || v[i] > 255)
+            ok = 0;
+    if (!ok)
+        luaL_error(L, "flatten: give \"white\", \"black\", \"R,G,B\" or {R, G, B} with each "
+                      "0..255");
+    lua_pop(L, 1);
+    for (int i = 0; i < 3; i++)
+        bg[i] = (unsigned char)v[i];
+    return set;
 }
 
 /* Raw pixels from {rows=, columns=, samples=, bits=, data=, photometric=}: wrong sizes are the
@@ -213,9 +308,11 @@ static int set_raw_pixels(lua_State *L, dk_dataset *ds)
 }
 
 /* ds:set_pixels(source [, opts]) -> report | nil, message, code
- *   source: a JPEG path (a string is always a path), {path=} or {bytes=[, name=]} for a JPEG,
- *   or {rows=, columns=, samples=, bits=, data=, photometric=} for raw pixels.
- *   opts (JPEG): decode, keep_markers, allow_rgb, orientation = "apply"|"keep", max_pixels. */
+ *   source: an image path (a string is always a path), {path=} or {bytes=[, name=]}: a JPEG or
+ *   a PNG, told apart by their first bytes; or {rows=, columns=, samples=, bits=, data=,
+ *   photometric=} for raw pixels.
+ *   opts (JPEG): decode, keep_markers, allow_rgb, orientation = "apply"|"keep", max_pixels.
+ *   opts (PNG): flatten = "white"|"black"|"R,G,B"|{R,G,B}, uncompressed, max_pixels. */
 static int l_set_pixels(lua_State *L)
 {
     dk_dataset *ds = ldk_check_dataset(L, 1);
@@ -241,31 +338,69 @@ static int l_set_pixels(lua_State *L)
         opts.keep_orientation = lua_isnil(L, -1) ? 0 : luaL_checkoption(L, -1, NULL, modes);
         lua_pop(L, 1);
     }
-    dk_pixel_report report;
-    dk_error err;
-    int rc;
+    dk_png_options png;
+    memset(&png, 0, sizeof png);
+    int uncompressed = 0;
+    if (!lua_isnoneornil(L, 3)) {
+        png.flatten = flatten_option(L, 3, png.background);
+        png.max_pixels = opts.max_pixels;
+        uncompressed = ldk_bool_field(L, 3, "uncompressed");
+    }
+
+    /* the source: a path, or bytes held by Lua */
+    const char *path = NULL, *name = NULL;
+    const unsigned char *bytes = NULL;
+    size_t len = 0;
     if (lua_type(L, 2) == LUA_TSTRING) {
-        rc = dk_dataset_set_jpeg_file(ds, lua_tostring(L, 2), &opts, &report, &err);
+        path = lua_tostring(L, 2);
     } else {
         luaL_checktype(L, 2, LUA_TTABLE);
-        const char *path = ldk_string_field(L, 2, "path");
-        if (path != NULL) {
-            rc = dk_dataset_set_jpeg_file(ds, path, &opts, &report, &err);
-        } else {
+        path = ldk_string_field(L, 2, "path");
+        if (path == NULL) {
             lua_getfield(L, 2, "bytes");
-            size_t len;
-            const char *bytes = lua_tolstring(L, -1, &len);
+            bytes = (const unsigned char *)lua_tolstring(L, -1, &len);
             if (bytes == NULL || lua_type(L, -1) != LUA_TSTRING)
                 return luaL_error(L, "set_pixels: give path = FILE, bytes = STRING or raw pixels "
                                      "{rows=, columns=, data=, ...}");
-            const char *name = ldk_string_field(L, 2, "name");
-            rc = dk_dataset_set_jpeg(ds, (const unsigned char *)bytes, len, name ? name : "JPEG data",
-                                     &opts, &report, &err);
+            lua_pop(L, 1); /* the table keeps it */
+            name = ldk_string_field(L, 2, "name");
+            if (name == NULL)
+                name = "image data";
         }
+    }
+    dk_pixel_report report;
+    dk_error err;
+    int rc;
+    const char *kind;
+    if (path != NULL) {
+        unsigned char head[8];
+        size_t n = 0;
+        if ((rc = peek_file(path, head, sizeof head, &n, &err)) != DK_OK)
+            return ldk_fail(L, &err);
+        kind = dk_image_kind(head, n);
+        if (kind == NULL)
+            return refuse_kind(L, path, head, n);
+        if (strcmp(kind, "jpeg") == 0) {
+            rc = dk_dataset_set_jpeg_file(ds, path, &opts, &report, &err);
+        } else {
+            unsigned char *data = NULL;
+            rc = dk_read_file(path, &data, &len, &err);
+            if (rc == DK_OK)
+                rc = dk_dataset_set_png(ds, data, len, path, &png, uncompressed, &report, &err);
+            dk_free(data);
+        }
+    } else {
+        kind = dk_image_kind(bytes, len);
+        if (kind == NULL)
+            return refuse_kind(L, name, bytes, len);
+        if (strcmp(kind, "jpeg") == 0)
+            rc = dk_dataset_set_jpeg(ds, bytes, len, name, &opts, &report, &err);
+        else
+            rc = dk_dataset_set_png(ds, bytes, len, name, &png, uncompressed, &report, &err);
     }
     if (rc != DK_OK)
         return ldk_fail(L, &err);
-    push_report(L, &report);
+    push_report(L, kind, &report);
     return 1;
 }
 

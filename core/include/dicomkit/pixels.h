@@ -13,12 +13,18 @@
 #include <stddef.h>
 
 #include "dicomkit/dataset.h"
+#include "dicomkit/png.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 #define DK_TS_JPEG_BASELINE "1.2.840.10008.1.2.4.50"
+#define DK_TS_JPEGLS_LOSSLESS "1.2.840.10008.1.2.4.80"
+
+/* What an image file is, from its first bytes (never its name): "jpeg" (FF D8 FF), "png" (the
+ * PNG signature), or NULL for anything else. */
+const char *dk_image_kind(const unsigned char *data, size_t len);
 
 typedef struct dk_jpeg_options {
     int decode;           /* 1: always decode to native pixels; 0: keep the JPEG as it is where
@@ -45,6 +51,13 @@ typedef struct dk_pixel_report {
     size_t stored_bytes;      /* bytes of the JPEG frame stored (pass-through) or of native pixels */
     size_t source_bytes;      /* bytes of the JPEG given */
     double compression_ratio; /* uncompressed size / JPEG size, for LossyImageCompressionRatio */
+    /* PNG (and other decoded-only inputs) */
+    int bits;                 /* BitsAllocated written: 8 or 16 */
+    int source_bits;          /* the source's bit depth */
+    int palette_expanded;     /* an indexed image stored as RGB */
+    int alpha;                /* enum dk_png_alpha */
+    int compressed;           /* 1: native pixels stored as JPEG-LS lossless */
+    char transfer_syntax[65]; /* the root's transfer syntax after the import */
 } dk_pixel_report;
 
 /* Import a JPEG held in memory (`name` names it in messages). See dk_jpeg_options.
@@ -64,6 +77,15 @@ int dk_dataset_set_jpeg(dk_dataset *ds, const unsigned char *jpeg, size_t len, c
 /* The same, reading the JPEG from `path` (DK_ENOENT/DK_EIO when it cannot be read). */
 int dk_dataset_set_jpeg_file(dk_dataset *ds, const char *path, const dk_jpeg_options *opts,
                              dk_pixel_report *report, dk_error *err);
+
+/* Import a PNG held in memory (see png.h for what it decodes to and the alpha rule). The
+ * pixels are stored losslessly compressed as JPEG-LS (1.2.840.10008.1.2.4.80, dcmjpls) unless
+ * `uncompressed`; should the encoder fail, they stay native and report->reason says why.
+ * LossyImageCompression is "00". An iCCP profile goes to ICCProfile as a JPEG's does.
+ * Errors as dk_png_decode's, naming `name`. */
+int dk_dataset_set_png(dk_dataset *ds, const unsigned char *png, size_t len, const char *name,
+                       const dk_png_options *opts, int uncompressed, dk_pixel_report *report,
+                       dk_error *err);
 
 /* Native pixels from the caller: `samples` 1 or 3 (interleaved), `bits` 8 or 16 (16-bit
  * little-endian), `photometric` MONOCHROME1/MONOCHROME2 for 1 sample, RGB or YBR_FULL for 3;

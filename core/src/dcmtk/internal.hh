@@ -51,6 +51,8 @@ namespace dk {
 // dcmtk's one-time set-up (logging off, the UN conversion the reader needs); safe to call from
 // any thread, any number of times.
 void init_dcmtk();
+// dcmjpls's JPEG-LS encoder and decoder, registered once (lossless, see setup.cc).
+void init_jpegls();
 
 // ---- guarded calls: every extern "C" entry runs its body through one of these, so that no
 // C++ exception crosses into C; `who` names the operation in the message.

@@ -21,6 +21,7 @@
 #include <dcmtk/dcmdata/dcvrobow.h>
 #include <dcmtk/dcmdata/dcvrus.h>
 #include <dcmtk/dcmdata/dcxfer.h>
+#include <dcmtk/dcmjpls/djrparam.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -36,6 +37,7 @@ extern "C" {
 #include "dicomkit/jpeg.h"
 #include "dicomkit/jpeg_codec.h"
 #include "dicomkit/pixels.h"
+#include "dicomkit/png.h"
 #include "dicomkit/vr.h"
 }
 
@@ -150,17 +152,36 @@ void stage_lossy(staged &s, double ratio)
         s.add(string_element(DCM_LossyImageCompressionRatio, EVR_DS, buf));
 }
 
-void stage_icc(staged &s, const std::vector<unsigned char> &icc, dk_pixel_report *report)
+void stage_icc(staged &s, const unsigned char *icc, size_t len, dk_pixel_report *report)
 {
-    if (icc.empty())
+    if (len == 0) {
+        // the ICC profile described the pixels these replace
+        s.removals.push_back(DCM_ICCProfile);
+        s.removals.push_back(DCM_ColorSpace);
         return;
+    }
     DcmOtherByteOtherWord *e = new DcmOtherByteOtherWord(DcmTag(DCM_ICCProfile, EVR_OB));
-    e->putUint8Array(icc.data(), (unsigned long)icc.size());
+    e->putUint8Array(icc, (unsigned long)len);
     s.add(e);
-    const char *space = icc_color_space(icc.data(), icc.size());
+    const char *space = icc_color_space(icc, len);
     if (space != nullptr)
         s.add(string_element(DCM_ColorSpace, EVR_CS, space));
-    report->icc_length = icc.size();
+    else
+        s.removals.push_back(DCM_ColorSpace);
+    report->icc_length = len;
+}
+
+void stage_icc(staged &s, const std::vector<unsigned char> &icc, dk_pixel_report *report)
+{
+    stage_icc(s, icc.data(), icc.size(), report);
+}
+
+// Pixels that were never lossy-compressed (PNG and other lossless sources).
+void stage_lossless(staged &s)
+{
+    s.add(string_element(DCM_LossyImageCompression, EVR_CS, "00"));
+    s.removals.push_back(DCM_LossyImageCompressionMethod);
+    s.removals.push_back(DCM_LossyImageCompressionRatio);
 }
 
 // ---------------------------------------------------------------------------
@@ -349,6 +370,8 @@ int set_jpeg(dk_dataset *ds, bytes_block &source, const char *who, const dk_jpeg
     stage_icc(s, plan.icc, report);
     s.install(ds);
     ds->xfer = plan.decode ? EXS_LittleEndianExplicit : EXS_JPEGProcess1;
+    snprintf(report->transfer_syntax, sizeof report->transfer_syntax, "%s",
+             plan.decode ? DK_TS_EXPLICIT_LE : DK_TS_JPEG_BASELINE);
 
     report->decoded = plan.decode;
     report->rows = plan.rows;
@@ -359,6 +382,115 @@ int set_jpeg(dk_dataset *ds, bytes_block &source, const char *who, const dk_jpeg
     if (!report->metadata_removed && !opts->keep_markers)
         report->metadata_removed = plan.info.has_exif || plan.info.has_xmp || plan.info.has_iptc ||
                                    plan.info.has_comment;
+    return DK_OK;
+}
+
+// ---------------------------------------------------------------------------
+// native pixels from a decoded image, compressed losslessly as JPEG-LS unless asked not to
+
+// The pixels as JPEG-LS, through dcmjpls on a scratch dataset that holds only what the encoder
+// reads (so nothing it might add leaks into ours). Returns the PixelData element holding only
+// the compressed representation, or nullptr with *why saying what the encoder said.
+DcmElement *jpegls_pixel_data(const unsigned char *pixels, size_t len, int rows, int columns,
+                              int samples, int bits, const char *photometric, std::string *why)
+{
+    init_jpegls();
+    DcmDataset scratch;
+    scratch.putAndInsertUint16(DCM_SamplesPerPixel, (Uint16)samples);
+    scratch.putAndInsertString(DCM_PhotometricInterpretation, photometric);
+    scratch.putAndInsertUint16(DCM_Rows, (Uint16)rows);
+    scratch.putAndInsertUint16(DCM_Columns, (Uint16)columns);
+    scratch.putAndInsertUint16(DCM_BitsAllocated, (Uint16)bits);
+    scratch.putAndInsertUint16(DCM_BitsStored, (Uint16)bits);
+    scratch.putAndInsertUint16(DCM_HighBit, (Uint16)(bits - 1));
+    scratch.putAndInsertUint16(DCM_PixelRepresentation, 0);
+    if (samples > 1)
+        scratch.putAndInsertUint16(DCM_PlanarConfiguration, 0);
+    // the encoders read the value through getUint8Array/getUint16Array: it must be held in
+    // memory, not behind a stream factory
+    DcmPixelData *pd = new DcmPixelData(DcmTag(DCM_PixelData, bits == 8 ? EVR_OB : EVR_OW));
+    OFCondition cond = bits == 8 ? pd->putUint8Array(pixels, (unsigned long)len)
+                                 : pd->putUint16Array(reinterpret_cast<const Uint16 *>(pixels),
+                                                      (unsigned long)(len / 2));
+    if (cond.good())
+        cond = scratch.insert(pd, OFTrue);
+    else
+        delete pd;
+    DJLSRepresentationParameter lossless(0, OFTrue);
+    if (cond.good())
+        cond = scratch.chooseRepresentation(EXS_JPEGLSLossless, &lossless);
+    if (cond.good() && !scratch.canWriteXfer(EXS_JPEGLSLossless))
+        cond = EC_CannotChangeRepresentation;
+    if (cond.bad()) {
+        *why = std::string("the JPEG-LS encoder failed (") + cond.text() + "), stored uncompressed";
+        return nullptr;
+    }
+    pd->removeAllButCurrentRepresentations();
+    return scratch.remove(pd);
+}
+
+int set_png(dk_dataset *ds, const unsigned char *data, size_t len, const char *who,
+            const dk_png_options *opts, bool uncompressed, dk_pixel_report *report, dk_error *err)
+{
+    dk_png_image img;
+    int rc = dk_png_decode(data, len, who, opts, &img, err);
+    if (rc != DK_OK)
+        return rc;
+    // the decoded pixels become a block (malloc'ed with a byte to spare, as adopt_value needs)
+    bytes_block pixels;
+    pixels.data.reset(img.pixels, free);
+    pixels.cap = img.len + 1;
+    pixels.len = img.len;
+    std::unique_ptr<unsigned char, void (*)(void *)> icc(img.icc, free);
+
+    const char *photometric = img.samples == 1 ? "MONOCHROME2" : "RGB";
+    staged s;
+    E_TransferSyntax xfer = EXS_LittleEndianExplicit;
+    DcmElement *compressed = nullptr;
+    if (!uncompressed) {
+        std::string why;
+        compressed = jpegls_pixel_data(pixels.data.get(), img.len, img.rows, img.columns,
+                                       img.samples, img.bits, photometric, &why);
+        if (compressed == nullptr)
+            snprintf(report->reason, sizeof report->reason, "%s", why.c_str());
+    }
+    if (compressed != nullptr) {
+        s.add(compressed);
+        xfer = EXS_JPEGLSLossless;
+        DcmPixelSequence *seq = encapsulated_sequence(compressed);
+        report->stored_bytes = 0;
+        if (seq != nullptr)
+            for (unsigned long i = 1; i < seq->card(); i++) {
+                DcmPixelItem *item = nullptr;
+                if (seq->getItem(item, i).good() && item != nullptr)
+                    report->stored_bytes += item->getLength();
+            }
+        report->compressed = 1;
+    } else {
+        std::unique_ptr<DcmPixelData> pd(
+            new DcmPixelData(DcmTag(DCM_PixelData, img.bits == 8 ? EVR_OB : EVR_OW)));
+        if ((rc = adopt_value(pd.get(), pixels, img.len, who, err)) != DK_OK)
+            return rc;
+        s.add(pd.release());
+        report->stored_bytes = img.len;
+    }
+    stage_image_pixel(s, img.rows, img.columns, img.samples, img.bits, photometric);
+    stage_lossless(s);
+    stage_icc(s, icc.get(), img.icc_len, report);
+    s.install(ds);
+    ds->xfer = xfer;
+
+    report->decoded = 1;
+    report->rows = img.rows;
+    report->columns = img.columns;
+    report->samples = img.samples;
+    report->bits = img.bits;
+    report->source_bits = img.source_bits;
+    report->palette_expanded = img.palette_expanded;
+    report->alpha = img.alpha;
+    report->source_bytes = len;
+    report->compression_ratio = report->stored_bytes ? (double)img.len / report->stored_bytes : 0;
+    snprintf(report->photometric, sizeof report->photometric, "%s", photometric);
     return DK_OK;
 }
 
@@ -405,6 +537,36 @@ int read_block(const char *path, bytes_block *out, dk_error *err)
 } // namespace
 
 extern "C" {
+
+const char *dk_image_kind(const unsigned char *data, size_t len)
+{
+    if (data != nullptr && len >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF)
+        return "jpeg";
+    if (dk_is_png(data, len))
+        return "png";
+    return nullptr;
+}
+
+int dk_dataset_set_png(dk_dataset *ds, const unsigned char *png, size_t len, const char *name,
+                       const dk_png_options *opts, int uncompressed, dk_pixel_report *report,
+                       dk_error *err)
+{
+    const char *who = name ? name : "PNG data";
+    dk_pixel_report local;
+    if (report == nullptr)
+        report = &local;
+    memset(report, 0, sizeof *report);
+    return guarded(err, who, [&] {
+        int rc = check_root(ds, who, err);
+        if (rc != DK_OK)
+            return rc;
+        rc = set_png(ds, png, len, who, opts, uncompressed != 0, report, err);
+        if (rc == DK_OK)
+            snprintf(report->transfer_syntax, sizeof report->transfer_syntax, "%s",
+                     DcmXfer(ds->xfer).getXferID());
+        return rc;
+    });
+}
 
 int dk_read_file(const char *path, unsigned char **data, size_t *len, dk_error *err)
 {

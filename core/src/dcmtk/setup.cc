@@ -5,6 +5,8 @@
 #include <dcmtk/dcmdata/dcdict.h>
 #include <dcmtk/dcmdata/dcobject.h>
 #include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmjpls/djdecode.h>
+#include <dcmtk/dcmjpls/djencode.h>
 #include <dcmtk/oflog/oflog.h>
 
 #include <cstdlib>
@@ -39,6 +41,22 @@ void init_dcmtk()
 {
     static std::once_flag once;
     std::call_once(once, set_up);
+}
+
+static void set_up_jpegls()
+{
+    // Lossless only; raw encoding (the cooked one goes through DicomImage and would rescale);
+    // one fragment per frame with the offset table filled; the SOP Instance UID is ours to keep,
+    // the codec never makes a new one.
+    DJLSEncoderRegistration::registerCodecs(0, 0, 0, 0, OFFalse, 0, OFTrue, EJLSUC_never);
+    DJLSDecoderRegistration::registerCodecs();
+}
+
+void init_jpegls()
+{
+    init_dcmtk();
+    static std::once_flag once;
+    std::call_once(once, set_up_jpegls);
 }
 
 } // namespace dk
