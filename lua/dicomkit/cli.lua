@@ -9,7 +9,7 @@ usage: dicomkit                          the REPL (dk is loaded)
        dicomkit COMMAND [OPTIONS]        one job; `dicomkit COMMAND --help` for its options
 
 commands:
-  create      make a DICOM object from a template and a JPEG (or raw pixels)
+  create      make a DICOM object from a template and an image (JPEG, PNG) or raw pixels
               (dicomkit COMMAND --help for each; help(x) in the REPL for the Lua API)
   dump        print files as text, or as DICOM JSON (--json)
   validate    check files against their IOD (dicomkit's tables and dciodvfy)
@@ -118,12 +118,15 @@ local function parse_sets(list, usage)
 end
 
 commands.create = {
-  description = "Make a DICOM object from a template and a JPEG (or raw pixels).",
+  description = "Make a DICOM object from a template and an image (JPEG or PNG, told apart by "
+    .. "its content) or raw pixels.",
   run = function(args)
     local p = parser_for("create", commands.create.description)
     p:argument("template", "Template name (dicomkit templates lists them).")
-    p:option("--jpeg", "The JPEG to import."):count("*")
-    p:option("--raw", "Raw pixels file instead of a JPEG (needs --rows, --columns)."):count("*")
+    p:option("-i --input", "The image to import: a JPEG (kept as it is where the IOD allows) or a "
+      .. "PNG (stored as JPEG-LS lossless)."):count("*")
+    p:option("--jpeg", "The same as --input (the older name)."):count("*")
+    p:option("--raw", "Raw pixels file instead of an image (needs --rows, --columns)."):count("*")
     p:option("--rows", "Rows of --raw pixels."):convert(math.tointeger)
     p:option("--columns", "Columns of --raw pixels."):convert(math.tointeger)
     p:option("--samples", "Samples per pixel of --raw pixels (1 or 3).", "1"):convert(math.tointeger)
@@ -131,26 +134,35 @@ commands.create = {
     p:option("-o --out", "Where to write the object ('-' for standard output)."):count(1)
     p:option("--set", "Set an attribute: Keyword=Value (repeatable; '\\' separates values)."):count("*")
     p:flag("--decode", "Decode the JPEG to native pixels.")
+    p:option("--flatten", "PNG with translucent pixels: composite them onto white, black or R,G,B "
+      .. "(0..255 each); without it such a PNG is refused.")
+    p:flag("--uncompressed", "PNG: store the pixels uncompressed (Explicit VR Little Endian) "
+      .. "instead of JPEG-LS lossless.")
     p:flag("--keep-markers", "Keep the photo's metadata (EXIF, GPS, XMP, comments).")
     p:flag("--keep-orientation", "Leave the pixels as stored, ignoring EXIF orientation.")
     p:option("--max-pixels", "Refuse images of more pixels than this (default 268435456)."):convert(math.tointeger)
-    p:flag("--implicit", "Write Implicit VR Little Endian (native pixels only).")
+    p:flag("--implicit", "Write Implicit VR Little Endian (native pixels only; a PNG is then "
+      .. "stored uncompressed).")
     p:flag("-q --quiet", "Print nothing on success.")
     local a, usage = parse(p, args)
-    for _, option in ipairs({ "jpeg", "raw" }) do
-      -- argparse keeps only the last of a repeated option: that would drop photos silently
+    if #a.input > 0 and #a.jpeg > 0 then
+      usage_error("give --input or --jpeg (the same option under its older name), not both", usage)
+    end
+    if #a.input == 0 then a.input = a.jpeg end
+    for _, option in ipairs({ "input", "raw" }) do
+      -- one image makes one object: every one given must be used, none silently dropped
       if #a[option] > 1 then
-        usage_error(("--%s is given %d times: one JPEG makes one object"):format(option, #a[option]), usage)
+        usage_error(("--%s is given %d times: one image makes one object"):format(option, #a[option]), usage)
       end
       a[option] = a[option][1]
     end
-    if (a.jpeg == nil) == (a.raw == nil) then usage_error("give exactly one of --jpeg and --raw", usage) end
+    if (a.input == nil) == (a.raw == nil) then usage_error("give exactly one of --input and --raw", usage) end
     if a.raw and (not a.rows or not a.columns) then usage_error("--raw needs --rows and --columns", usage) end
     local ok, tpl = pcall(dk().template, a.template)
     if not ok then usage_error(util.without_position(tpl), usage) end
     local params = parse_sets(a.set, usage)
-    if a.jpeg then
-      params.jpeg = a.jpeg
+    if a.input then
+      params.input = a.input
     else
       local f, err = io.open(a.raw, "rb")
       if not f then complain(err) return 1 end
@@ -162,6 +174,8 @@ commands.create = {
     params.keep_markers = a.keep_markers or nil
     params.orientation = a.keep_orientation and "keep" or nil
     params.max_pixels = a.max_pixels
+    params.flatten = a.flatten
+    params.uncompressed = (a.uncompressed or a.implicit) or nil
     local made, ds, report = pcall(tpl, params)
     if not made then usage_error(util.without_position(ds), usage) end
     if not ds then complain(report) return 1 end
@@ -174,7 +188,11 @@ commands.create = {
     end
     if not a.quiet then
       local how = report.mode == "decoded" and ("decoded (" .. (report.reason or "") .. ")")
+        or report.mode == "lossless" and "lossless (JPEG-LS)"
+        or report.mode == "native" and ("native" .. (report.reason and " (" .. report.reason .. ")" or ""))
         or report.mode
+      if report.alpha == "flattened" then how = how .. ", alpha flattened"
+      elseif report.alpha == "opaque" then how = how .. ", opaque alpha dropped" end
       -- on standard output goes the object itself: the summary then goes to standard error
       local to = a.out == "-" and io.stderr or io.stdout
       to:write(("%s: %s, %dx%d %s, %s\n"):format(a.out, tpl.iod or tpl.name, report.columns,

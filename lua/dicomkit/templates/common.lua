@@ -8,10 +8,13 @@ local common = {}
 
 --- Lower-case params are options; CamelCase params are DICOM keywords set as given.
 common.options = {
-  jpeg = "path of a JPEG to import",
-  jpeg_bytes = "the bytes of a JPEG to import (a string)",
+  input = "path of the image to import: a JPEG or a PNG, told apart by its content",
+  jpeg = "the same as input (the older name)",
+  jpeg_bytes = "the bytes of an image to import (a string; JPEG or PNG)",
   pixels = "raw pixels: {rows=, columns=, samples=, bits=, data=, photometric=}",
   decode = "decode the JPEG to native pixels",
+  flatten = "PNG with translucent pixels: composite onto \"white\", \"black\", \"R,G,B\" or {R, G, B}",
+  uncompressed = "PNG: store the pixels uncompressed (default: JPEG-LS lossless)",
   keep_markers = "keep the photo's metadata segments (EXIF, XMP, ...)",
   orientation = "'apply' (default) or 'keep' the EXIF orientation",
   max_pixels = "refuse larger images",
@@ -69,26 +72,57 @@ function common.uid(p)
   return core.uid()
 end
 
---- Import the pixels; returns the report, or nil, message, code.
-function common.pixels(ds, p, allow_rgb)
-  local given = (p.jpeg and 1 or 0) + (p.jpeg_bytes and 1 or 0) + (p.pixels and 1 or 0)
+-- Which attributes describe the image, and the words for a refusal of one.
+local function refusal(self, ds, source)
+  local name = iod.resolve(self.iod or "") or iod.resolve(self.sop_class or "")
+  if not name then return nil end
+  local validate = require "dicomkit.validate"
+  for _, f in ipairs((validate.dataset(ds, name, { pixels = false }))) do
+    if f.severity == "error" and f.keyword and f.path == f.keyword and common.from_pixels[f.keyword]
+      and f.rule ~= "type1-missing" and f.rule ~= "type2-missing" and f.rule ~= "condition-missing" then
+      local def = f.module and (iod.module(f.module) or iod.macro(f.module))
+      local where = def and ("%s, PS3.3 %s"):format(def.title or f.module, def.section or "")
+        or f.module or name
+      return ("%s: %s does not take this image: %s %s (%s)"):format(source,
+        self.iod or name, f.keyword, f.message, where)
+    end
+  end
+  return nil
+end
+
+--- Import the pixels; returns the report, or nil, message, code. With `self` (the template),
+-- an image its IOD does not allow (a 16-bit PNG for VL Photographic, whose BitsAllocated is
+-- 8 only) is refused here, with the rule that says so, before anything else is filled.
+function common.pixels(ds, p, allow_rgb, self)
+  if p.input ~= nil and p.jpeg ~= nil then
+    error("give input or jpeg (the same option under its older name), not both", 4)
+  end
+  local path = p.input or p.jpeg
+  local given = (path and 1 or 0) + (p.jpeg_bytes and 1 or 0) + (p.pixels and 1 or 0)
   if given > 1 then
-    error("give one of jpeg, jpeg_bytes and pixels", 4)
+    error("give one of input, jpeg_bytes and pixels", 4)
   end
+  local report, msg, code
   if p.pixels then
-    return ds:set_pixels(p.pixels)
+    report, msg, code = ds:set_pixels(p.pixels)
+  else
+    if given == 0 then
+      error("a template needs pixels: give input = PATH, jpeg_bytes = STRING or pixels = {...}", 4)
+    end
+    if path ~= nil and type(path) ~= "string" then
+      error(("input must be a path (a string), got %s; give bytes as jpeg_bytes"):format(type(path)), 4)
+    end
+    report, msg, code = ds:set_pixels(path or { bytes = p.jpeg_bytes }, {
+      decode = p.decode, keep_markers = p.keep_markers, orientation = p.orientation,
+      max_pixels = p.max_pixels, allow_rgb = allow_rgb, flatten = p.flatten,
+      uncompressed = p.uncompressed,
+    })
   end
-  if given == 0 then
-    error("a template needs pixels: give jpeg = PATH, jpeg_bytes = STRING or pixels = {...}", 4)
+  if report and self then
+    local why = refusal(self, ds, path or "the image")
+    if why then return nil, why, "EUNSUPPORTED" end
   end
-  if p.jpeg ~= nil and type(p.jpeg) ~= "string" then
-    error(("jpeg must be a path (a string), got %s; give bytes as jpeg_bytes"):format(type(p.jpeg)), 4)
-  end
-  local source = p.jpeg or { bytes = p.jpeg_bytes }
-  return ds:set_pixels(source, {
-    decode = p.decode, keep_markers = p.keep_markers, orientation = p.orientation,
-    max_pixels = p.max_pixels, allow_rgb = allow_rgb,
-  })
+  return report, msg, code
 end
 
 --- Set `keyword` from params when given, else `default` (use "" for an empty Type 2).
