@@ -126,7 +126,8 @@ describe("dicomkit subcommands", function()
       _, code, _, err = dicomkit("create secondary_capture --jpeg " .. h.quote(dir .. "/not.jpg")
         .. " -o " .. h.quote(out))
       assert.equal(1, code)
-      assert.matches("not.jpg: not a JPEG file", err, 1, true)
+      assert.matches("not.jpg: not an image dicomkit imports (a JPEG starts with FF D8 FF, a PNG with "
+        .. "89 50 4E 47 0D 0A 1A 0A); it starts with 47 49 46 38 39 61 20 6E", err, 1, true)
       assert.is_false(h.exists(out))
     end)
 

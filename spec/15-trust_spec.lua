@@ -662,7 +662,7 @@ describe("trust: the command", function()
     local _, status, _, err = dicomkit("create vl_photographic --jpeg " .. h.quote(PHOTO)
       .. " --jpeg " .. h.quote(PHOTO) .. " --out " .. h.quote(dir .. "/two.dcm"))
     assert.equal(2, status)
-    assert.matches("--jpeg is given 2 times: one JPEG makes one object", err, 1, true)
+    assert.matches("--jpeg is given 2 times: one image makes one object", err, 1, true)
   end)
 
   it("validate never says ok for what it did not check (unknown SOP Class; no dciodvfy)", function()

@@ -148,11 +148,13 @@ commands.create = {
     if #a.input > 0 and #a.jpeg > 0 then
       usage_error("give --input or --jpeg (the same option under its older name), not both", usage)
     end
+    local named = { input = #a.input > 0 and "input" or "jpeg", raw = "raw" }
     if #a.input == 0 then a.input = a.jpeg end
     for _, option in ipairs({ "input", "raw" }) do
       -- one image makes one object: every one given must be used, none silently dropped
       if #a[option] > 1 then
-        usage_error(("--%s is given %d times: one image makes one object"):format(option, #a[option]), usage)
+        usage_error(("--%s is given %d times: one image makes one object"):format(named[option],
+          #a[option]), usage)
       end
       a[option] = a[option][1]
     end

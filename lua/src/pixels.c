@@ -364,8 +364,6 @@ static int l_set_pixels(lua_State *L)
                                      "{rows=, columns=, data=, ...}");
             lua_pop(L, 1); /* the table keeps it */
             name = ldk_string_field(L, 2, "name");
-            if (name == NULL)
-                name = "image data";
         }
     }
     dk_pixel_report report;
@@ -391,6 +389,8 @@ static int l_set_pixels(lua_State *L)
         }
     } else {
         kind = dk_image_kind(bytes, len);
+        if (name == NULL)
+            name = kind == NULL ? "image data" : strcmp(kind, "jpeg") == 0 ? "JPEG data" : "PNG data";
         if (kind == NULL)
             return refuse_kind(L, name, bytes, len);
         if (strcmp(kind, "jpeg") == 0)

@@ -136,6 +136,8 @@ with open(path("truncated.jpg"), "wb") as f:
 made["truncated.jpg"] = {"path": path("truncated.jpg")}
 photo.save(path("picture.png"))
 made["picture.png"] = {"path": path("picture.png")}
+photo.convert("P").save(path("picture.gif"))  # an image kind dicomkit does not import
+made["picture.gif"] = {"path": path("picture.gif")}
 open(path("empty.jpg"), "wb").close()
 made["empty.jpg"] = {"path": path("empty.jpg")}
 # SOF0 height and width patched to 60000 x 60000 (the rest of the small file unchanged)
