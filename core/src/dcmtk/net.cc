@@ -162,9 +162,29 @@ int frame_bytes(DcmPixelSequence *seq, std::vector<unsigned char> *jpeg)
     return DK_OK;
 }
 
-// A copy of `src` with its encapsulated JPEG frame decoded to native pixels; NULL with err.
-DcmDataset *decoded_copy(DcmDataset *src, const char *who, dk_error *err)
+// A copy of `src` decoded by dcmtk's own codecs (JPEG-LS, which dicomkit writes for PNG
+// input); NULL with err.
+DcmDataset *dcmtk_decoded_copy(DcmDataset *src, E_TransferSyntax own_xfer, const char *who,
+                               dk_error *err)
 {
+    init_jpegls();
+    std::unique_ptr<DcmDataset> copy(new DcmDataset(*src));
+    OFCondition cond = copy->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
+    if (cond.bad() || !copy->canWriteXfer(EXS_LittleEndianExplicit)) {
+        dk_error_set(err, DK_EUNSUPPORTED, "%s: cannot decode %s pixel data for a peer that takes "
+                     "only uncompressed (%s)", who, DcmXfer(own_xfer).getXferName(),
+                     cond.bad() ? cond.text() : "no decoder");
+        return nullptr;
+    }
+    return copy.release();
+}
+
+// A copy of `src` with its encapsulated JPEG frame decoded to native pixels; NULL with err.
+DcmDataset *decoded_copy(DcmDataset *src, E_TransferSyntax own_xfer, const char *who,
+                         dk_error *err)
+{
+    if (own_xfer != EXS_JPEGProcess1)
+        return dcmtk_decoded_copy(src, own_xfer, who, err);
     DcmElement *elem = nullptr;
     if (src->findAndGetElement(DCM_PixelData, elem).bad() || elem == nullptr) {
         dk_error_set(err, DK_EUNSUPPORTED, "%s: no pixel data to decode", who);
@@ -246,7 +266,7 @@ int choose_context(dk_assoc *a, DcmDataset *dataset, E_TransferSyntax own_xfer,
         }
         if (*pid != 0 && own.isEncapsulated()) {
             // the peer takes this SOP Class only uncompressed: decode and say so
-            decoded->reset(decoded_copy(dataset, sop_instance, err));
+            decoded->reset(decoded_copy(dataset, own_xfer, sop_instance, err));
             if (!*decoded)
                 return err ? err->code : DK_EUNSUPPORTED;
             r->decoded = 1;

@@ -129,12 +129,13 @@ const char *icc_color_space(const unsigned char *icc, size_t len)
     } names[] = {{"sRGB", "SRGB"}, {"Adobe RGB", "ADOBERGB"}, {"ROMM", "ROMMRGB"}};
     for (const name &n : names) {
         size_t n_len = strlen(n.ascii);
-        for (size_t i = 0; i + 2 * n_len <= len; i++) {
-            if (i + n_len <= len && memcmp(icc + i, n.ascii, n_len) == 0)
+        for (size_t i = 0; i + n_len <= len; i++) {
+            if (memcmp(icc + i, n.ascii, n_len) == 0)
                 return n.term;
             // mluc descriptions are UTF-16BE
             size_t k = 0;
-            while (k < n_len && icc[i + 2 * k] == 0 && icc[i + 2 * k + 1] == (unsigned char)n.ascii[k])
+            while (i + 2 * n_len <= len && k < n_len && icc[i + 2 * k] == 0 &&
+                   icc[i + 2 * k + 1] == (unsigned char)n.ascii[k])
                 k++;
             if (k == n_len)
                 return n.term;
