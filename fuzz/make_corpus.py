@@ -8,6 +8,10 @@ usage: /usr/bin/python3 fuzz/make_corpus.py [OUT]      (OUT defaults to fuzz/cor
                          and XMP, Adobe RGB-coded, CMYK, arithmetic, restart intervals, truncated
   OUT/fuzz_jpeg_import/  the same JPEGs, and some with a byte after EOI that sets the options
                          (bit 0 keep_markers, bit 1 keep_orientation, bit 2 allow_rgb)
+  OUT/fuzz_png_import/   tiny PNGs of every kind (grey 1-16 bits, RGB 8/16, palettes, grey and
+                         RGB alpha, tRNS, Adam7, iCCP), made by spec/oracles/png_inputs.py's
+                         writer, and some with a byte after IEND that sets the options (bit 0
+                         flatten, the rest of it the background)
   OUT/fuzz_dicom_read/   tiny DICOM files: explicit and implicit little endian, big endian,
                          deflated, no meta header, nested sequences, encapsulated and native
                          pixel data, private sequences (explicit and implicit), UN elements (a
@@ -349,6 +353,48 @@ def lua_programs():
     return out
 
 
+def pngs():
+    """Tiny PNGs of each kind, written chunk by chunk by the PNG oracle's writer."""
+    sys.path.insert(0, os.path.join(HERE, "..", "spec", "oracles"))
+    import numpy as np
+    import png_inputs as p
+    rng = np.random.default_rng(7)
+    tmp = tempfile.mkdtemp()
+    out = {}
+
+    def add(name, samples, depth, color_type, **kw):
+        path = os.path.join(tmp, name)
+        p.write_png(path, samples, depth, color_type, **kw)
+        with open(path, "rb") as f:
+            out[name] = f.read()
+
+    for depth in (1, 2, 4, 8, 16):
+        add("grey%d_7x5.png" % depth, rng.integers(0, 1 << depth, (5, 7)), depth, 0)
+    add("grey8_trns_6x4.png", rng.integers(0, 4, (4, 6)), 8, 0, trns=struct.pack(">H", 2))
+    add("grey16_trns_6x4.png", rng.integers(0, 4, (4, 6)), 16, 0, trns=struct.pack(">H", 1))
+    add("rgb8_5x3.png", rng.integers(0, 256, (3, 5, 3)), 8, 2)
+    add("rgb16_5x3.png", rng.integers(0, 65536, (3, 5, 3)), 16, 2)
+    add("rgb8_adam7_9x9.png", rng.integers(0, 256, (9, 9, 3)), 8, 2, interlace=True)
+    add("rgb8_trns_4x4.png", rng.integers(0, 2, (4, 4, 3)), 8, 2, trns=struct.pack(">HHH", 1, 1, 1))
+    plte = rng.integers(0, 256, (4, 3))
+    add("palette2_6x6.png", rng.integers(0, 4, (6, 6)), 2, 3, plte=plte)
+    add("palette8_trns_6x6.png", rng.integers(0, 4, (6, 6)), 8, 3, plte=plte,
+        trns=bytes([255, 128, 0, 255]))
+    add("la8_4x4.png", rng.integers(0, 256, (4, 4, 2)), 8, 4)
+    add("la16_4x4.png", rng.integers(0, 65536, (4, 4, 2)), 16, 4)
+    add("rgba8_opaque_iccp_4x4.png",
+        np.concatenate([rng.integers(0, 256, (4, 4, 3)), np.full((4, 4, 1), 255)], axis=2), 8, 6,
+        iccp=b"\0" * 40 + b"sRGB")
+    add("rgba16_4x4.png", rng.integers(0, 65536, (4, 4, 4)), 16, 6)
+    shutil.rmtree(tmp)
+    whole = out["rgb8_5x3.png"]
+    out["truncated_rgb8.png"] = whole[: len(whole) // 2]
+    for name, flags in (("rgba16_4x4.png", 1), ("la8_4x4.png", 3), ("grey16_7x5.png", 2),
+                        ("palette8_trns_6x6.png", 1)):
+        out["%s+flags%d" % (name, flags)] = out[name] + bytes([flags])
+    return out
+
+
 def write(directory, files):
     os.makedirs(directory, exist_ok=True)
     for name in os.listdir(directory):
@@ -369,6 +415,7 @@ def main():
         if name in images:
             imports["%s+flags%d" % (name, flags)] = images[name] + bytes([flags])
     write(os.path.join(out, "fuzz_jpeg_import"), imports)
+    write(os.path.join(out, "fuzz_png_import"), pngs())
     write(os.path.join(out, "fuzz_dicom_read"), dicoms(images["grey_8x8.jpg"]))
     write(os.path.join(out, "fuzz_lua_ops"), lua_programs())
     for target in sorted(os.listdir(out)):
