@@ -33,4 +33,5 @@ def main():
         Image.fromarray(shifted).save(path, quality=92)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -2,7 +2,8 @@
 //
 // The input is the PNG itself; its last byte also chooses whether to flatten (bit 0) and the
 // background. libspng stops at IEND, so the fuzzer can vary the options by appending a byte
-// without changing the image. Each input is imported compressed and uncompressed.
+// without changing the image. Each input is imported as JPEG-LS, and native (deflated when bit 1
+// is set).
 //
 // A mutated byte almost always breaks its chunk's CRC, and a CRC failure is all the decoder would
 // then see; so unless bit 7 of the last byte is set, the chunks' CRCs are made right first and the
@@ -59,7 +60,7 @@ std::vector<uint8_t> with_good_crcs(const uint8_t *data, size_t size)
     return png;
 }
 
-void import(const uint8_t *data, size_t size, int flags, int uncompressed)
+void import(const uint8_t *data, size_t size, int flags, int compression)
 {
     dk_dataset *ds = fresh_dataset();
     dk_png_options opts;
@@ -71,7 +72,7 @@ void import(const uint8_t *data, size_t size, int flags, int uncompressed)
     opts.max_pixels = kMaxPixels;
     dk_pixel_report report;
     dk_error err;
-    int rc = dk_dataset_set_png(ds, data, size, "fuzz.png", &opts, uncompressed, &report, &err);
+    int rc = dk_dataset_set_png(ds, data, size, "fuzz.png", &opts, compression, &report, &err);
     if (rc != DK_OK) {
         check(err.message[0] != '\0', "a failure says why");
         check(strncmp(err.message, "fuzz.png: ", 10) == 0, "a failure names the input");
@@ -87,7 +88,7 @@ void import(const uint8_t *data, size_t size, int flags, int uncompressed)
     check(report.bits == 8 || report.bits == 16, "8 or 16 bits");
     check(report.samples == 1 || report.samples == 3, "grey or RGB");
     check(report.alpha != DK_PNG_ALPHA_FLATTENED || opts.flatten, "flattened only when asked");
-    if (uncompressed || !report.compressed) {
+    if (!report.compressed) {
         dk_element_info info;
         check(dk_dataset_info(ds, 0x7FE00010, &info, &err) == DK_OK, "PixelData is there", &err);
         size_t want = (size_t)report.rows * report.columns * report.samples * (report.bits / 8);
@@ -112,12 +113,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     int flags = size ? data[size - 1] : 0;
     if (flags & 0x80) {
-        import(data, size, flags, 0);
-        import(data, size, flags, 1);
+        import(data, size, flags, DK_COMPRESS_JPEGLS);
+        import(data, size, flags, DK_COMPRESS_NONE);
     } else {
         std::vector<uint8_t> png = with_good_crcs(data, size);
-        import(png.data(), png.size(), flags, 0);
-        import(png.data(), png.size(), flags, 1);
+        import(png.data(), png.size(), flags, DK_COMPRESS_JPEGLS);
+        import(png.data(), png.size(), flags, (flags & 2) ? DK_COMPRESS_DEFLATE : DK_COMPRESS_NONE);
     }
     return 0;
 }

@@ -169,11 +169,49 @@ ds = pydicom.dcmread(sys.argv[1])
 print(json.dumps(str(ds.file_meta.TransferSyntaxUID)))]], out)))
   end)
 
+  it("--compression deflate: Deflated Explicit VR Little Endian, the same pixels, far smaller for text", function()
+    local jobs = {}
+    for _, name in ipairs({ "screen", "rgb16", "grey2" }) do
+      local out = dir .. "/deflate-" .. name .. ".dcm"
+      local ok, _, stdout, stderr = create("secondary_capture", png(name), out, "--compression deflate")
+      assert.is_true(ok, stderr)
+      assert.matches("lossless (deflate)", stdout, 1, true)
+      -- Debian's dciodvfy reads no deflated file (not even pydicom's image_dfl.dcm): it checks
+      -- the same data set inflated by dcmtk
+      local inflated = out .. ".inflated.dcm"
+      assert(h.run("dcmconv +te " .. h.quote(out) .. " " .. h.quote(inflated)))
+      dciodvfy.accepts(inflated, "SCImage", name)
+      no_errors(out, name)
+      jobs[#jobs + 1] = { dicom = out, expected = dir .. "/" .. name .. ".npy" }
+    end
+    for i, r in ipairs(compare(jobs)) do
+      assert.equal("1.2.840.10008.1.2.1.99", r.transfer_syntax, jobs[i].dicom)
+      assert.equal(0, r.max, jobs[i].dicom)
+    end
+    local jpegls = dir .. "/screen-jpegls.dcm"
+    assert.is_true((create("secondary_capture", png("screen"), jpegls)))
+    local deflated = #h.read_file(dir .. "/deflate-screen.dcm")
+    assert.is_true(deflated < #h.read_file(jpegls), "deflate " .. deflated .. " bytes")
+    -- options that contradict each other are a usage error
+    local _, code, _, err = create("secondary_capture", png("screen"), dir .. "/x.dcm",
+      "--compression deflate --uncompressed")
+    assert.equal(2, code)
+    assert.matches("--uncompressed and --compression deflate disagree", err, 1, true)
+    _, code, _, err = create("secondary_capture", png("screen"), dir .. "/x.dcm", "--compression zip")
+    assert.equal(2, code)
+    assert.is_false(h.exists(dir .. "/x.dcm"))
+    local ds = dk.dataset()
+    local report = assert(ds:set_pixels(png("screen"), { compression = "deflate" }))
+    assert.equal("deflate", report.compression)
+    assert.equal("1.2.840.10008.1.2.1.99", ds:transfer_syntax())
+    assert.has_error(function() ds:set_pixels(png("screen"), { compression = "zip" }) end)
+  end)
+
   it("JPEG-LS is smaller than the native pixels, and the report says what was stored", function()
     local ds = dk.dataset()
     local report = assert(ds:set_pixels(png("screen")))
     assert.equal("lossless", report.mode)
-    assert.equal("JPEG-LS lossless", report.compression)
+    assert.equal("jpeg-ls", report.compression)
     assert.equal(JPEG_LS, report.transfer_syntax)
     assert.equal(JPEG_LS, ds:transfer_syntax())
     assert.equal(400 * 300 * 3, math.floor(report.stored_bytes * report.compression_ratio + 0.5))

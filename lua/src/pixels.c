@@ -153,8 +153,8 @@ static int l_jpeg(lua_State *L)
 }
 
 /* The report of an import. mode: "passthrough" (a JPEG kept as it is), "decoded" (a JPEG
- * decoded to native pixels), "lossless" (decoded pixels stored as JPEG-LS lossless), "native"
- * (decoded pixels stored uncompressed). */
+ * decoded to native pixels), "lossless" (decoded pixels stored losslessly compressed: JPEG-LS
+ * or deflate, as report.compression says), "native" (decoded pixels stored uncompressed). */
 static void push_report(lua_State *L, const char *kind, const dk_pixel_report *r)
 {
     lua_createtable(L, 0, 24);
@@ -163,7 +163,7 @@ static void push_report(lua_State *L, const char *kind, const dk_pixel_report *r
     if (strcmp(kind, "jpeg") == 0)
         lua_pushstring(L, r->decoded ? "decoded" : "passthrough");
     else
-        lua_pushstring(L, r->compressed ? "lossless" : "native");
+        lua_pushstring(L, r->compressed || r->deflated ? "lossless" : "native");
     lua_setfield(L, -2, "mode");
     if (strcmp(kind, "jpeg") != 0) {
         set_int(L, "bits", r->bits);
@@ -172,10 +172,8 @@ static void push_report(lua_State *L, const char *kind, const dk_pixel_report *r
         static const char *const alpha[] = {"none", "opaque", "flattened"};
         lua_pushstring(L, alpha[r->alpha >= 0 && r->alpha <= 2 ? r->alpha : 0]);
         lua_setfield(L, -2, "alpha");
-        if (r->compressed) {
-            lua_pushliteral(L, "JPEG-LS lossless");
-            lua_setfield(L, -2, "compression");
-        }
+        lua_pushstring(L, r->compressed ? "jpeg-ls" : r->deflated ? "deflate" : "none");
+        lua_setfield(L, -2, "compression");
     }
     if (r->reason[0]) {
         lua_pushstring(L, r->reason);
@@ -312,7 +310,8 @@ static int set_raw_pixels(lua_State *L, dk_dataset *ds)
  *   a PNG, told apart by their first bytes; or {rows=, columns=, samples=, bits=, data=,
  *   photometric=} for raw pixels.
  *   opts (JPEG): decode, keep_markers, allow_rgb, orientation = "apply"|"keep", max_pixels.
- *   opts (PNG): flatten = "white"|"black"|"R,G,B"|{R,G,B}, uncompressed, max_pixels. */
+ *   opts (PNG): flatten = "white"|"black"|"R,G,B"|{R,G,B}, compression = "jpeg-ls" (default)
+ *   | "deflate" | "none", uncompressed (= compression "none"), max_pixels. */
 static int l_set_pixels(lua_State *L)
 {
     dk_dataset *ds = ldk_check_dataset(L, 1);
@@ -340,11 +339,21 @@ static int l_set_pixels(lua_State *L)
     }
     dk_png_options png;
     memset(&png, 0, sizeof png);
-    int uncompressed = 0;
+    int compression = DK_COMPRESS_JPEGLS;
     if (!lua_isnoneornil(L, 3)) {
         png.flatten = flatten_option(L, 3, png.background);
         png.max_pixels = opts.max_pixels;
-        uncompressed = ldk_bool_field(L, 3, "uncompressed");
+        lua_getfield(L, 3, "compression");
+        static const char *const kinds[] = {"jpeg-ls", "none", "deflate", NULL};
+        if (!lua_isnil(L, -1))
+            compression = luaL_checkoption(L, -1, NULL, kinds);
+        lua_pop(L, 1);
+        if (ldk_bool_field(L, 3, "uncompressed")) {
+            if (compression != DK_COMPRESS_JPEGLS && compression != DK_COMPRESS_NONE)
+                return luaL_error(L, "set_pixels: uncompressed and compression = '%s' disagree",
+                                  kinds[compression]);
+            compression = DK_COMPRESS_NONE;
+        }
     }
 
     /* the source: a path, or bytes held by Lua */
@@ -384,7 +393,7 @@ static int l_set_pixels(lua_State *L)
             unsigned char *data = NULL;
             rc = dk_read_file(path, &data, &len, &err);
             if (rc == DK_OK)
-                rc = dk_dataset_set_png(ds, data, len, path, &png, uncompressed, &report, &err);
+                rc = dk_dataset_set_png(ds, data, len, path, &png, compression, &report, &err);
             dk_free(data);
         }
     } else {
@@ -396,7 +405,7 @@ static int l_set_pixels(lua_State *L)
         if (strcmp(kind, "jpeg") == 0)
             rc = dk_dataset_set_jpeg(ds, bytes, len, name, &opts, &report, &err);
         else
-            rc = dk_dataset_set_png(ds, bytes, len, name, &png, uncompressed, &report, &err);
+            rc = dk_dataset_set_png(ds, bytes, len, name, &png, compression, &report, &err);
     }
     if (rc != DK_OK)
         return ldk_fail(L, &err);

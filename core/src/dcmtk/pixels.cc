@@ -431,7 +431,7 @@ DcmElement *jpegls_pixel_data(const unsigned char *pixels, size_t len, int rows,
 }
 
 int set_png(dk_dataset *ds, const unsigned char *data, size_t len, const char *who,
-            const dk_png_options *opts, bool uncompressed, dk_pixel_report *report, dk_error *err)
+            const dk_png_options *opts, int compression, dk_pixel_report *report, dk_error *err)
 {
     dk_png_image img;
     int rc = dk_png_decode(data, len, who, opts, &img, err);
@@ -448,7 +448,7 @@ int set_png(dk_dataset *ds, const unsigned char *data, size_t len, const char *w
     staged s;
     E_TransferSyntax xfer = EXS_LittleEndianExplicit;
     DcmElement *compressed = nullptr;
-    if (!uncompressed) {
+    if (compression == DK_COMPRESS_JPEGLS) {
         std::string why;
         compressed = jpegls_pixel_data(pixels.data.get(), img.len, img.rows, img.columns,
                                        img.samples, img.bits, photometric, &why);
@@ -474,6 +474,10 @@ int set_png(dk_dataset *ds, const unsigned char *data, size_t len, const char *w
             return rc;
         s.add(pd.release());
         report->stored_bytes = img.len;
+        if (compression == DK_COMPRESS_DEFLATE) {
+            xfer = EXS_DeflatedLittleEndianExplicit;
+            report->deflated = 1;
+        }
     }
     stage_image_pixel(s, img.rows, img.columns, img.samples, img.bits, photometric);
     stage_lossless(s);
@@ -549,7 +553,7 @@ const char *dk_image_kind(const unsigned char *data, size_t len)
 }
 
 int dk_dataset_set_png(dk_dataset *ds, const unsigned char *png, size_t len, const char *name,
-                       const dk_png_options *opts, int uncompressed, dk_pixel_report *report,
+                       const dk_png_options *opts, int compression, dk_pixel_report *report,
                        dk_error *err)
 {
     const char *who = name ? name : "PNG data";
@@ -561,7 +565,9 @@ int dk_dataset_set_png(dk_dataset *ds, const unsigned char *png, size_t len, con
         int rc = check_root(ds, who, err);
         if (rc != DK_OK)
             return rc;
-        rc = set_png(ds, png, len, who, opts, uncompressed != 0, report, err);
+        if (compression < DK_COMPRESS_JPEGLS || compression > DK_COMPRESS_DEFLATE)
+            return dk_error_set(err, DK_EINVAL, "%s: unknown compression %d", who, compression);
+        rc = set_png(ds, png, len, who, opts, compression, report, err);
         if (rc == DK_OK)
             snprintf(report->transfer_syntax, sizeof report->transfer_syntax, "%s",
                      DcmXfer(ds->xfer).getXferID());

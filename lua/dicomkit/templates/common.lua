@@ -14,7 +14,8 @@ common.options = {
   pixels = "raw pixels: {rows=, columns=, samples=, bits=, data=, photometric=}",
   decode = "decode the JPEG to native pixels",
   flatten = "PNG with translucent pixels: composite onto \"white\", \"black\", \"R,G,B\" or {R, G, B}",
-  uncompressed = "PNG: store the pixels uncompressed (default: JPEG-LS lossless)",
+  compression = "PNG: \"jpeg-ls\" (default), \"deflate\" (often far smaller for screenshots of text) or \"none\"",
+  uncompressed = "PNG: store the pixels uncompressed (compression = \"none\")",
   keep_markers = "keep the photo's metadata segments (EXIF, XMP, ...)",
   orientation = "'apply' (default) or 'keep' the EXIF orientation",
   max_pixels = "refuse larger images",
@@ -115,7 +116,7 @@ function common.pixels(ds, p, allow_rgb, self)
     report, msg, code = ds:set_pixels(path or { bytes = p.jpeg_bytes }, {
       decode = p.decode, keep_markers = p.keep_markers, orientation = p.orientation,
       max_pixels = p.max_pixels, allow_rgb = allow_rgb, flatten = p.flatten,
-      uncompressed = p.uncompressed,
+      uncompressed = p.uncompressed, compression = p.compression,
     })
   end
   if report and self then
