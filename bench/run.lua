@@ -21,9 +21,10 @@ do
   end
 end
 
-local size = smoke and { hd = 4, w = 320, h = 240, big_w = 640, big_h = 480, store = 4, memory = 200, validate = 20 }
+local size = smoke and { hd = 4, w = 320, h = 240, big_w = 640, big_h = 480, store = 4, memory = 200, validate = 20,
+                         png = 3 }
                     or { hd = 200, w = 1920, h = 1080, big_w = 4000, big_h = 3000, store = 200, memory = 10000,
-                         validate = 1000 }
+                         validate = 1000, png = 20 }
 
 local q = require("dicomkit.util").shell_quote
 local function sh(cmd)
@@ -253,6 +254,60 @@ do
   target("6: validating in one process faster than dciodvfy per file", ours < m["dciodvfy per file"],
     ("%.1fx faster than dciodvfy per file; %.2fx the floor (reading only)"):format(m["dciodvfy per file"] / ours,
       ours / m["floor: dk.read each file"]))
+end
+
+-- ---------------------------------------------------------------- 7. PNG
+do
+  io.stderr:write("bench: 7. PNG -> Secondary Capture (", size.png, " screenshots and a photo)\n")
+  local pngs = cache .. "/png"
+  must(("%s %s %s %d %d %d"):format(py, q(here .. "/make_pngs.py"), q(pngs), size.png, size.w, size.h))
+  local n = size.png + 1
+  local png_bytes = tonumber(must("du -cb " .. q(pngs) .. "/*.png | tail -1"):match("%d+"))
+  local native_dir = work .. "/png-native"
+  local function create(mode) return dicomkit .. " " .. q(here .. "/dicomkit_png.lua") .. " " .. q(pngs) .. " " .. q(out_dir) .. " " .. mode end
+  local m = hyperfine("png", {
+    { label = "dicomkit (JPEG-LS)", cmd = create("") },
+    { label = "dicomkit --compression deflate", cmd = create("deflate") },
+    { label = "dicomkit --uncompressed", cmd = create("uncompressed") },
+    { label = "pydicom + PIL (native)", cmd = py .. " " .. q(here .. "/pydicom_png.py") .. " " .. q(pngs) .. " " .. q(out_dir) },
+    { label = "pydicom + PIL, then dcmcjpls per file", cmd = py .. " " .. q(here .. "/pydicom_png.py") .. " " .. q(pngs) .. " "
+      .. q(out_dir) .. " && for f in " .. q(out_dir) .. "/*.dcm; do dcmcjpls \"$f\" \"$f.jls\" || exit 1; done" },
+    { label = "floor: PIL decode + raw write", cmd = py .. " " .. q(here .. "/pydicom_png.py") .. " " .. q(pngs) .. " " .. q(out_dir) .. " floor" },
+    { label = "(Python + pydicom + PIL start-up)", cmd = py .. " -c 'import numpy, pydicom, PIL.Image'" },
+  }, clean)
+  -- the floor without the interpreter's start-up: decoding and writing only
+  local floor = m["floor: PIL decode + raw write"] - m["(Python + pydicom + PIL start-up)"]
+  for label, s in pairs(m) do
+    row("7 PNG " .. n .. "x" .. size.w .. "x" .. size.h, label, s,
+      { files_per_s = n / s, mb_per_s = png_bytes / 1e6 / s, vs_dicomkit = s / m["dicomkit (JPEG-LS)"] })
+  end
+  -- sizes: what each storage makes of the screenshots and of the photo (RLE by dcmcrle, for the
+  -- codec not chosen)
+  local function bytes_of(glob) return tonumber(must("du -cb " .. glob .. " | tail -1"):match("%d+")) end
+  must("rm -rf " .. q(native_dir) .. " && mkdir -p " .. q(native_dir))
+  local sizes = {}
+  for _, mode in ipairs({ "", "deflate", "uncompressed" }) do
+    must(clean)
+    must(create(mode))
+    sizes[mode] = { screens = bytes_of(q(out_dir) .. "/screen*.dcm"), photo = bytes_of(q(out_dir) .. "/photo.dcm") }
+    if mode == "uncompressed" then must("cp " .. q(out_dir) .. "/*.dcm " .. q(native_dir)) end
+  end
+  must("for f in " .. q(native_dir) .. "/*.dcm; do dcmcrle \"$f\" \"${f%.dcm}.rle\" || exit 1; done")
+  sizes.rle = { screens = bytes_of(q(native_dir) .. "/screen*.rle"), photo = bytes_of(q(native_dir) .. "/photo.rle") }
+  sizes.png = { screens = bytes_of(q(pngs) .. "/screen*.png"), photo = bytes_of(q(pngs) .. "/photo.png") }
+  local function mb(v) return ("%.2f"):format(v / 1e6) end
+  for _, what in ipairs({ "screens", "photo" }) do
+    local per = what == "screens" and size.png or 1
+    target(("7: %s: JPEG-LS smaller than RLE"):format(what), sizes[""][what] < sizes.rle[what],
+      ("MB per image: PNG %s, JPEG-LS %s, deflate %s, RLE %s, native %s"):format(mb(sizes.png[what] / per),
+        mb(sizes[""][what] / per), mb(sizes.deflate[what] / per), mb(sizes.rle[what] / per),
+        mb(sizes.uncompressed[what] / per)))
+  end
+  local ours = m["dicomkit (JPEG-LS)"]
+  target("7: JPEG-LS objects faster than pydicom + PIL + dcmcjpls", ours < m["pydicom + PIL, then dcmcjpls per file"],
+    ("%.1fx faster; %.2fx the floor (PIL's decode and a raw write, Python's start-up taken off); "
+      .. "--uncompressed %.2fx it"):format(m["pydicom + PIL, then dcmcjpls per file"] / ours, ours / floor,
+      m["dicomkit --uncompressed"] / floor))
 end
 
 -- ---------------------------------------------------------------- report
