@@ -284,7 +284,7 @@ int dk_dataset_get_float(dk_dataset *ds, uint32_t tag, size_t index, double *out
             if ((cond = elem->getFloat64(v, (unsigned long)index)).good())
                 *out = v;
         } else {
-            long long v;
+            long long v = 0;
             if ((rc = dk_dataset_get_integer(ds, tag, index, &v, err)) != DK_OK)
                 return rc;
             *out = (double)v;
