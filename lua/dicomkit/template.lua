@@ -32,6 +32,13 @@ function Template:__call(params)
     ds:close()
     return nil, msg, code
   end
+  -- the image is not one the IOD takes (common.complete found it by the IOD's rule)
+  local common = package.loaded["dicomkit.templates.common"]
+  local why = common and common.refused[ds]
+  if why then
+    ds:close()
+    return nil, why, "EUNSUPPORTED"
+  end
   if self.validate then require("dicomkit.validate").by_default[ds] = true end
   return ds, report
 end

@@ -73,28 +73,23 @@ function common.uid(p)
   return core.uid()
 end
 
--- Which attributes describe the image, and the words for a refusal of one.
-local function refusal(self, ds, source)
-  local name = iod.resolve(self.iod or "") or iod.resolve(self.sop_class or "")
-  if not name then return nil end
-  local validate = require "dicomkit.validate"
-  for _, f in ipairs((validate.dataset(ds, name, { pixels = false }))) do
-    if f.severity == "error" and f.keyword and f.path == f.keyword and common.from_pixels[f.keyword]
-      and f.rule ~= "type1-missing" and f.rule ~= "type2-missing" and f.rule ~= "condition-missing" then
-      local def = f.module and (iod.module(f.module) or iod.macro(f.module))
-      local where = def and ("%s, PS3.3 %s"):format(def.title or f.module, def.section or "")
-        or f.module or name
-      return ("%s: %s does not take this image: %s %s (%s)"):format(source,
-        self.iod or name, f.keyword, f.message, where)
-    end
-  end
-  return nil
+-- Why a template's IOD does not take the image it was given, by dataset (set by common.complete,
+-- read by the template call, which then returns nil, message, "EUNSUPPORTED").
+common.refused = setmetatable({}, { __mode = "k" })
+
+-- The words for a finding on an attribute the pixel import set: the IOD does not take this image.
+local function refusal(self, name, p, f)
+  local def = f.module and (iod.module(f.module) or iod.macro(f.module))
+  local where = def and ("%s, PS3.3 %s"):format(def.title or f.module, def.section or "")
+    or f.module or name
+  return ("%s: %s does not take this image: %s %s (%s)"):format(p.input or p.jpeg or "the image",
+    self.iod or name, f.keyword, f.message, where)
 end
 
---- Import the pixels; returns the report, or nil, message, code. With `self` (the template),
--- an image its IOD does not allow (a 16-bit PNG for VL Photographic, whose BitsAllocated is
--- 8 only) is refused here, with the rule that says so, before anything else is filled.
-function common.pixels(ds, p, allow_rgb, self)
+--- Import the pixels; returns the report, or nil, message, code. An image the template's IOD
+-- does not allow (a 16-bit PNG for VL Photographic, whose BitsAllocated is 8 only) is refused
+-- once the object is complete (common.complete finds it with the IOD's own rule).
+function common.pixels(ds, p, allow_rgb)
   if p.input ~= nil and p.jpeg ~= nil then
     error("give input or jpeg (the same option under its older name), not both", 4)
   end
@@ -103,9 +98,8 @@ function common.pixels(ds, p, allow_rgb, self)
   if given > 1 then
     error("give one of input, jpeg_bytes and pixels", 4)
   end
-  local report, msg, code
   if p.pixels then
-    report, msg, code = ds:set_pixels(p.pixels)
+    return ds:set_pixels(p.pixels)
   else
     if given == 0 then
       error("a template needs pixels: give input = PATH, jpeg_bytes = STRING or pixels = {...}", 4)
@@ -113,17 +107,12 @@ function common.pixels(ds, p, allow_rgb, self)
     if path ~= nil and type(path) ~= "string" then
       error(("input must be a path (a string), got %s; give bytes as jpeg_bytes"):format(type(path)), 4)
     end
-    report, msg, code = ds:set_pixels(path or { bytes = p.jpeg_bytes }, {
+    return ds:set_pixels(path or { bytes = p.jpeg_bytes }, {
       decode = p.decode, keep_markers = p.keep_markers, orientation = p.orientation,
       max_pixels = p.max_pixels, allow_rgb = allow_rgb, flatten = p.flatten,
       uncompressed = p.uncompressed, compression = p.compression,
     })
   end
-  if report and self then
-    local why = refusal(self, ds, path or "the image")
-    if why then return nil, why, "EUNSUPPORTED" end
-  end
-  return report, msg, code
 end
 
 --- Set `keyword` from params when given, else `default` (use "" for an empty Type 2).
@@ -270,6 +259,10 @@ function common.complete(self, ds, p)
     local changed = false
     for _, f in ipairs((validate.dataset(ds, name, { pixels = false }))) do
       local kw = f.keyword
+      if f.severity == "error" and kw and f.path == kw and common.from_pixels[kw]
+        and not f.rule:match("missing$") and not common.refused[ds] then
+        common.refused[ds] = refusal(self, name, p, f)
+      end
       if kw == "LossyImageCompression" and f.path == kw and ds:info(kw) == nil then
         -- raw pixels (the JPEG import says 01 itself): stored as given, never lossy-compressed
         ds[kw] = "00"

@@ -39,7 +39,7 @@ function T.fill(ds, params, self)
       .. "got %s"):format(self.name, tostring(laterality)), 3)
   end
   -- JPEG Baseline as YBR_FULL_422 (the IOD's PhotometricInterpretation for lossy JPEG)
-  local report, msg, code = common.pixels(ds, p, false, self)
+  local report, msg, code = common.pixels(ds, p, false)
   if not report then return nil, msg, code end
   local date, time = common.timestamps(p)
 

@@ -20,7 +20,7 @@ function T.fill(ds, params, self)
   self = self or T
   local p = common.merge(self, params)
   -- SC allows RGB: an RGB-coded JPEG stays as it is
-  local report, msg, code = common.pixels(ds, p, true, self)
+  local report, msg, code = common.pixels(ds, p, true)
   if not report then return nil, msg, code end
   local date, time = common.timestamps(p)
 

@@ -23,7 +23,7 @@ function T.fill(ds, params, self)
   self = self or T
   local p = common.merge(self, params)
   -- the IOD allows JPEG Baseline only as YBR_FULL_422: RGB-coded JPEGs are decoded
-  local report, msg, code = common.pixels(ds, p, false, self)
+  local report, msg, code = common.pixels(ds, p, false)
   if not report then return nil, msg, code end
   local date, time = common.timestamps(p)
 
