@@ -124,7 +124,8 @@ commands.create = {
     local p = parser_for("create", commands.create.description)
     p:argument("template", "Template name (dicomkit templates lists them).")
     p:option("-i --input", "The image to import: a JPEG (kept as it is where the IOD allows) or a "
-      .. "PNG (stored as JPEG-LS lossless)."):count("*")
+      .. "PNG (stored losslessly). Given again, JPEGs become the frames of one multi-frame "
+      .. "object, in the order given."):count("*")
     p:option("--jpeg", "The same as --input (the older name)."):count("*")
     p:option("--raw", "Raw pixels file instead of an image (needs --rows, --columns)."):count("*")
     p:option("--rows", "Rows of --raw pixels."):convert(math.tointeger)
@@ -150,16 +151,13 @@ commands.create = {
     if #a.input > 0 and #a.jpeg > 0 then
       usage_error("give --input or --jpeg (the same option under its older name), not both", usage)
     end
-    local named = { input = #a.input > 0 and "input" or "jpeg", raw = "raw" }
     if #a.input == 0 then a.input = a.jpeg end
-    for _, option in ipairs({ "input", "raw" }) do
-      -- one image makes one object: every one given must be used, none silently dropped
-      if #a[option] > 1 then
-        usage_error(("--%s is given %d times: one image makes one object"):format(named[option],
-          #a[option]), usage)
-      end
-      a[option] = a[option][1]
+    -- every image given is used: several make the frames of one object, in the order given
+    if #a.raw > 1 then
+      usage_error(("--raw is given %d times: raw pixels make one frame"):format(#a.raw), usage)
     end
+    a.raw = a.raw[1]
+    if #a.input == 0 then a.input = nil elseif #a.input == 1 then a.input = a.input[1] end
     if (a.input == nil) == (a.raw == nil) then usage_error("give exactly one of --input and --raw", usage) end
     if a.raw and (not a.rows or not a.columns) then usage_error("--raw needs --rows and --columns", usage) end
     local ok, tpl = pcall(dk().template, a.template)
@@ -207,8 +205,13 @@ commands.create = {
       elseif report.alpha == "opaque" then how = how .. ", opaque alpha dropped" end
       -- on standard output goes the object itself: the summary then goes to standard error
       local to = a.out == "-" and io.stderr or io.stdout
-      to:write(("%s: %s, %dx%d %s, %s\n"):format(a.out, tpl.iod or tpl.name, report.columns,
-        report.rows, report.photometric, how))
+      -- the IOD the object is (a template can choose one by its input: several frames)
+      local iod = require "dicomkit.iod"
+      local name = iod.resolve(ds.SOPClassUID or "")
+      local iod_name = name and iod.get(name).title or tpl.iod or tpl.name
+      local frames = (report.frames or 1) > 1 and (", %d frames"):format(report.frames) or ""
+      to:write(("%s: %s, %dx%d %s%s, %s\n"):format(a.out, iod_name, report.columns,
+        report.rows, report.photometric, frames, how))
     end
     ds:close()
     return 0

@@ -305,9 +305,86 @@ static int set_raw_pixels(lua_State *L, dk_dataset *ds)
     return 1;
 }
 
+/* Frames: an array of JPEG paths (or {path=} / {bytes=, name=} tables) into one object. */
+static int set_frames(lua_State *L, dk_dataset *ds, const dk_jpeg_options *opts)
+{
+    lua_Integer n = luaL_len(L, 2);
+    if (n > DK_MAX_FRAMES) {
+        dk_error err;
+        dk_error_set(&err, DK_ELIMIT, "frames: %lld given, more than the %d one object takes here",
+                     (long long)n, DK_MAX_FRAMES);
+        return ldk_fail(L, &err);
+    }
+    dk_image_bytes *frames = lua_newuserdatauv(L, sizeof *frames * (size_t)n, 0);
+    /* file contents are kept as Lua strings in a table, so that an error frees them */
+    lua_createtable(L, (int)n, 0);
+    int keep = lua_gettop(L);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, 2, i);
+        const char *path = NULL, *name = NULL;
+        size_t len = 0;
+        const char *bytes = NULL;
+        if (lua_type(L, -1) == LUA_TSTRING) {
+            path = lua_tostring(L, -1);
+        } else if (lua_type(L, -1) == LUA_TTABLE) {
+            int t = lua_gettop(L);
+            path = ldk_string_field(L, t, "path");
+            if (path == NULL) {
+                lua_getfield(L, t, "bytes");
+                bytes = lua_tolstring(L, -1, &len);
+                if (bytes == NULL || lua_type(L, -1) != LUA_TSTRING)
+                    return luaL_error(L, "set_pixels: frame %d: give a path, {path=} or {bytes=}",
+                                      (int)i);
+                lua_rawseti(L, keep, i);
+                name = ldk_string_field(L, t, "name");
+            }
+        } else {
+            return luaL_error(L, "set_pixels: frame %d: a path or {path=} / {bytes=} expected, got %s",
+                              (int)i, luaL_typename(L, -1));
+        }
+        if (path != NULL) {
+            unsigned char *data = NULL;
+            dk_error err;
+            if (dk_read_file(path, &data, &len, &err) != DK_OK)
+                return ldk_fail(L, &err);
+            lua_pushlstring(L, (const char *)data, len);
+            dk_free(data);
+            bytes = lua_tostring(L, -1);
+            lua_rawseti(L, keep, i);
+            name = path;
+        }
+        if (name == NULL) {
+            lua_pushfstring(L, "JPEG frame %d", (int)i);
+            name = lua_tostring(L, -1);
+            lua_setfield(L, keep, name); /* keeps the string alive */
+        }
+        const char *kind = dk_image_kind((const unsigned char *)bytes, len);
+        if (kind == NULL)
+            return refuse_kind(L, name, (const unsigned char *)bytes, len);
+        if (strcmp(kind, "jpeg") != 0) {
+            dk_error err;
+            dk_error_set(&err, DK_EUNSUPPORTED, "%s: a %s cannot be a frame of a multi-frame object "
+                         "yet; frames are JPEGs", name, kind);
+            return ldk_fail(L, &err);
+        }
+        frames[i - 1].data = (const unsigned char *)bytes;
+        frames[i - 1].len = len;
+        frames[i - 1].name = name;
+        lua_pop(L, 1); /* the frame's entry in the list (names are kept by `keep` or the list) */
+    }
+    dk_pixel_report report;
+    dk_error err;
+    if (dk_dataset_set_jpeg_frames(ds, frames, (size_t)n, opts, &report, &err) != DK_OK)
+        return ldk_fail(L, &err);
+    push_report(L, "jpeg", &report);
+    set_int(L, "frames", report.frames);
+    return 1;
+}
+
 /* ds:set_pixels(source [, opts]) -> report | nil, message, code
  *   source: an image path (a string is always a path), {path=} or {bytes=[, name=]}: a JPEG or
- *   a PNG, told apart by their first bytes; or {rows=, columns=, samples=, bits=, data=,
+ *   a PNG, told apart by their first bytes; an array of JPEG paths (or {path=} / {bytes=}
+ *   tables), the frames of one object; or {rows=, columns=, samples=, bits=, data=,
  *   photometric=} for raw pixels.
  *   opts (JPEG): decode, keep_markers, allow_rgb, orientation = "apply"|"keep", max_pixels.
  *   opts (PNG): flatten = "white"|"black"|"R,G,B"|{R,G,B}, compression = "jpeg-ls" (default)
@@ -337,6 +414,8 @@ static int l_set_pixels(lua_State *L)
         opts.keep_orientation = lua_isnil(L, -1) ? 0 : luaL_checkoption(L, -1, NULL, modes);
         lua_pop(L, 1);
     }
+    if (lua_type(L, 2) == LUA_TTABLE && lua_rawlen(L, 2) > 0)
+        return set_frames(L, ds, &opts);
     dk_png_options png;
     memset(&png, 0, sizeof png);
     int compression = DK_COMPRESS_JPEGLS;

@@ -59,6 +59,7 @@ typedef struct dk_pixel_report {
     int compressed;           /* 1: native pixels stored as JPEG-LS lossless */
     int deflated;             /* 1: stored under Deflated Explicit VR Little Endian */
     char transfer_syntax[65]; /* the root's transfer syntax after the import */
+    int frames;               /* frames stored (dk_dataset_set_jpeg_frames), 0 for one image */
 } dk_pixel_report;
 
 /* Import a JPEG held in memory (`name` names it in messages). See dk_jpeg_options.
@@ -74,6 +75,25 @@ typedef struct dk_pixel_report {
  * decode it); the message names `name` and the reason. `report` may be NULL. */
 int dk_dataset_set_jpeg(dk_dataset *ds, const unsigned char *jpeg, size_t len, const char *name,
                         const dk_jpeg_options *opts, dk_pixel_report *report, dk_error *err);
+
+/* One input among several: its bytes and its name for messages. */
+typedef struct dk_image_bytes {
+    const unsigned char *data;
+    size_t len;
+    const char *name;
+} dk_image_bytes;
+
+#define DK_MAX_FRAMES 10000
+
+/* Several JPEGs as the frames of one object (NumberOfFrames = count), in the order given. Each
+ * frame is imported as dk_dataset_set_jpeg would; pass-through stores one fragment per frame
+ * after a Basic Offset Table that holds each frame's offset (PS3.5 A.4). When any frame must be
+ * decoded (options, or what the frame is), every frame is, into one native PixelData. The frames
+ * must agree in upright size and components, and, kept as they are, in colour space, precision
+ * and subsampling: DK_EINVAL names the first that differs and how. The ICC profile is frame 1's.
+ * At most DK_MAX_FRAMES frames (DK_ELIMIT). */
+int dk_dataset_set_jpeg_frames(dk_dataset *ds, const dk_image_bytes *frames, size_t count,
+                               const dk_jpeg_options *opts, dk_pixel_report *report, dk_error *err);
 
 /* The same, reading the JPEG from `path` (DK_ENOENT/DK_EIO when it cannot be read). */
 int dk_dataset_set_jpeg_file(dk_dataset *ds, const char *path, const dk_jpeg_options *opts,

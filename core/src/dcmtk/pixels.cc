@@ -104,8 +104,15 @@ DcmElement *string_element(const DcmTagKey &key, DcmEVR vr, const char *value)
 }
 
 void stage_image_pixel(staged &s, int rows, int columns, int samples, int bits,
-                       const char *photometric)
+                       const char *photometric, size_t frames = 1)
 {
+    if (frames > 1) {
+        char n[24];
+        snprintf(n, sizeof n, "%zu", frames);
+        s.add(string_element(DCM_NumberOfFrames, EVR_IS, n));
+    } else {
+        s.removals.push_back(DCM_NumberOfFrames); // pixels of one frame replace any before
+    }
     s.add(us_element(DCM_SamplesPerPixel, (Uint16)samples));
     s.add(string_element(DCM_PhotometricInterpretation, EVR_CS, photometric));
     s.add(us_element(DCM_Rows, (Uint16)rows));
@@ -300,11 +307,13 @@ int stage_decoded(staged &s, const unsigned char *jpeg, size_t len, const jpeg_p
     return DK_OK;
 }
 
-// `source` holds the JPEG as given (and may be changed: metadata is stripped in place).
-int stage_passthrough(staged &s, bytes_block &source, const jpeg_plan &plan, bool keep_markers,
-                      const char *who, dk_pixel_report *report, dk_error *err)
+// The fragment that stores one frame: the lossless transform's output or the source itself
+// (`source` holds the JPEG as given and may be changed: metadata is stripped in place), padded to
+// an even length (PS3.5 A.4). *stored gets the frame's length before padding.
+int frame_fragment(bytes_block &source, const jpeg_plan &plan, bool keep_markers, const char *who,
+                   dk_pixel_report *report, std::unique_ptr<DcmPixelItem> *out, size_t *stored,
+                   dk_error *err)
 {
-    // the frame to store: the lossless transform's output, or the source itself
     bytes_block frame = source;
     if (plan.transformed) {
         frame = bytes_block::allocate(plan.transformed_len + 1);
@@ -313,27 +322,60 @@ int stage_passthrough(staged &s, bytes_block &source, const jpeg_plan &plan, boo
     }
     size_t stored_len = frame.len;
     if (keep_markers) {
-        if (report->lossless_transform)
+        if (plan.transformed)
             dk_jpeg_set_exif_orientation(frame.data.get(), stored_len, 1); // upright now
     } else {
         int rc = dk_jpeg_strip_metadata(frame.data.get(), frame.len, who, frame.data.get(),
                                         &stored_len, err);
         if (rc != DK_OK)
             return rc;
-        report->metadata_removed = stored_len < frame.len;
+        if (stored_len < frame.len)
+            report->metadata_removed = 1;
     }
-    // one fragment after an empty Basic Offset Table, padded to an even length (PS3.5 A.4)
-    std::unique_ptr<DcmPixelSequence> seq(new DcmPixelSequence(DcmTag(DCM_PixelSequenceTag)));
-    seq->insert(new DcmPixelItem(DcmTag(DCM_Item, EVR_OB)));
     std::unique_ptr<DcmPixelItem> fragment(new DcmPixelItem(DcmTag(DCM_Item, EVR_OB)));
     int rc = adopt_value(fragment.get(), frame, stored_len, who, err);
     if (rc != DK_OK)
         return rc;
-    seq->insert(fragment.release());
-    std::unique_ptr<DcmPixelData> pd(new DcmPixelData(DcmTag(DCM_PixelData, EVR_OB)));
-    pd->putOriginalRepresentation(EXS_JPEGProcess1, nullptr, seq.release());
-    s.add(pd.release());
-    report->stored_bytes = stored_len;
+    *out = std::move(fragment);
+    *stored = stored_len;
+    return DK_OK;
+}
+
+// Encapsulated pixel data of the fragments, one per frame, after a Basic Offset Table that is
+// empty for one frame and gives each frame's offset for several (PS3.5 A.4: from the first byte
+// of the first fragment's item tag, 8 bytes of item header per fragment).
+DcmPixelData *encapsulated(std::vector<std::unique_ptr<DcmPixelItem>> &fragments, E_TransferSyntax ts)
+{
+    std::unique_ptr<DcmPixelSequence> seq(new DcmPixelSequence(DcmTag(DCM_PixelSequenceTag)));
+    DcmPixelItem *table = new DcmPixelItem(DcmTag(DCM_Item, EVR_OB));
+    seq->insert(table);
+    if (fragments.size() > 1) {
+        std::vector<Uint8> offsets(4 * fragments.size());
+        uint64_t at = 0;
+        for (size_t i = 0; i < fragments.size(); i++) {
+            for (int k = 0; k < 4; k++)
+                offsets[4 * i + k] = (Uint8)(at >> (8 * k)); // little endian
+            at += 8 + fragments[i]->getLength();
+        }
+        table->putUint8Array(offsets.data(), (unsigned long)offsets.size());
+    }
+    for (std::unique_ptr<DcmPixelItem> &f : fragments)
+        seq->insert(f.release());
+    DcmPixelData *pd = new DcmPixelData(DcmTag(DCM_PixelData, EVR_OB));
+    pd->putOriginalRepresentation(ts, nullptr, seq.release());
+    return pd;
+}
+
+int stage_passthrough(staged &s, bytes_block &source, const jpeg_plan &plan, bool keep_markers,
+                      const char *who, dk_pixel_report *report, dk_error *err)
+{
+    std::vector<std::unique_ptr<DcmPixelItem>> fragments(1);
+    size_t stored = 0;
+    int rc = frame_fragment(source, plan, keep_markers, who, report, &fragments[0], &stored, err);
+    if (rc != DK_OK)
+        return rc;
+    s.add(encapsulated(fragments, EXS_JPEGProcess1));
+    report->stored_bytes = stored;
     return DK_OK;
 }
 
@@ -383,6 +425,160 @@ int set_jpeg(dk_dataset *ds, bytes_block &source, const char *who, const dk_jpeg
     if (!report->metadata_removed && !opts->keep_markers)
         report->metadata_removed = plan.info.has_exif || plan.info.has_xmp || plan.info.has_iptc ||
                                    plan.info.has_comment;
+    return DK_OK;
+}
+
+// Several JPEGs as the frames of one object. Every frame is decided as a single JPEG is; when one
+// of them must be decoded, all are (one object has one transfer syntax). The frames must then
+// agree in what the Image Pixel module says of all of them: size (upright), components, and for
+// pass-through also colour space, subsampling and precision.
+int set_jpeg_frames(dk_dataset *ds, const dk_image_bytes *frames, size_t count,
+                    const dk_jpeg_options *given, dk_pixel_report *report, dk_error *err)
+{
+    dk_jpeg_options opts;
+    memset(&opts, 0, sizeof opts);
+    if (given != nullptr)
+        opts = *given;
+    std::vector<bytes_block> sources(count);
+    std::vector<jpeg_plan> plans(count);
+    std::vector<std::string> names(count);
+    for (size_t i = 0; i < count; i++) {
+        char fallback[48];
+        snprintf(fallback, sizeof fallback, "JPEG frame %zu", i + 1);
+        names[i] = frames[i].name ? frames[i].name : fallback;
+        if (frames[i].len > 0xFFFFFFF0u)
+            return dk_error_set(err, DK_ELIMIT, "%s: %zu bytes, larger than a DICOM element can "
+                                "hold", names[i].c_str(), frames[i].len);
+        sources[i] = bytes_block::allocate(frames[i].len + 1);
+        if (frames[i].len > 0)
+            memcpy(sources[i].data.get(), frames[i].data, frames[i].len);
+        sources[i].len = frames[i].len;
+    }
+    bool decode = opts.decode != 0;
+    char why[sizeof report->reason] = "";
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < count; i++) {
+            dk_pixel_report r;
+            memset(&r, 0, sizeof r);
+            plans[i] = jpeg_plan();
+            int rc = decide(sources[i].data.get(), sources[i].len, names[i].c_str(), &opts,
+                            &plans[i], &r, err);
+            if (rc != DK_OK)
+                return rc;
+            if (plans[i].decode && !decode) {
+                // this frame needs decoding: every frame is decoded, and the report says why
+                decode = true;
+                snprintf(why, sizeof why, "frame %zu (%.60s): %.120s", i + 1, names[i].c_str(),
+                         r.reason);
+            }
+            if (i == 0)
+                *report = r;
+            report->has_exif |= r.has_exif;
+            report->has_gps |= r.has_gps;
+            report->lossless_transform |= r.lossless_transform;
+        }
+        if (decode == (opts.decode != 0))
+            break;
+        opts.decode = 1; // and decide every frame again, for decoding
+    }
+    if (why[0] != '\0')
+        memcpy(report->reason, why, sizeof why);
+    else if (!decode)
+        report->reason[0] = '\0';
+    const jpeg_plan &first = plans[0];
+    for (size_t i = 1; i < count; i++) {
+        const jpeg_plan &p = plans[i];
+        char what[160] = "";
+        if (p.columns != first.columns || p.rows != first.rows)
+            snprintf(what, sizeof what, "%dx%d, frame 1 is %dx%d", p.columns, p.rows,
+                     first.columns, first.rows);
+        else if (p.samples != first.samples)
+            snprintf(what, sizeof what, "%d components, frame 1 has %d", p.info.ncomponents,
+                     first.info.ncomponents);
+        else if (!decode && p.info.colorspace != first.info.colorspace)
+            snprintf(what, sizeof what, "another colour space than frame 1 (RGB-coded against "
+                     "YCbCr)");
+        else if (!decode && p.info.precision != first.info.precision)
+            snprintf(what, sizeof what, "%d-bit samples, frame 1 %d-bit", p.info.precision,
+                     first.info.precision);
+        else if (!decode) {
+            for (int c = 0; c < p.info.ncomponents && !what[0]; c++)
+                if (p.info.comp[c].h != first.info.comp[c].h || p.info.comp[c].v != first.info.comp[c].v)
+                    snprintf(what, sizeof what, "other chroma subsampling than frame 1 (component "
+                             "%d is %dx%d, there %dx%d)", c + 1, p.info.comp[c].h, p.info.comp[c].v,
+                             first.info.comp[c].h, first.info.comp[c].v);
+        }
+        if (what[0])
+            return dk_error_set(err, DK_EINVAL, "%s: frame %zu differs from frame 1 (%s): %s; the "
+                                "frames of one object must agree", names[i].c_str(), i + 1,
+                                names[0].c_str(), what);
+    }
+    uint64_t frame_native = (uint64_t)first.native_len;
+    if (decode && frame_native * count > 0xFFFFFFFEull)
+        return dk_error_set(err, DK_ELIMIT, "%s: %zu frames of %dx%d decode to %llu bytes, more "
+                            "than the 4 GiB a PixelData element holds", names[0].c_str(), count,
+                            first.columns, first.rows, (unsigned long long)(frame_native * count));
+    staged s;
+    const char *photometric;
+    size_t source_total = 0, stored_total = 0;
+    for (const bytes_block &b : sources)
+        source_total += b.len;
+    if (decode) {
+        photometric = first.samples == 1 ? "MONOCHROME2" : "RGB";
+        size_t total = (size_t)(frame_native * count);
+        bytes_block pixels = bytes_block::allocate(total + 1);
+        for (size_t i = 0; i < count; i++) {
+            int rc = dk_jpeg_decode(sources[i].data.get(), sources[i].len, &plans[i].info,
+                                    plans[i].orientation, pixels.data.get() + i * first.native_len,
+                                    first.native_len, names[i].c_str(), err);
+            if (rc != DK_OK)
+                return rc;
+        }
+        std::unique_ptr<DcmPixelData> pd(new DcmPixelData(DcmTag(DCM_PixelData, EVR_OB)));
+        int rc = adopt_value(pd.get(), pixels, total, names[0].c_str(), err);
+        if (rc != DK_OK)
+            return rc;
+        s.add(pd.release());
+        stored_total = total;
+    } else {
+        photometric = first.samples == 1                       ? "MONOCHROME2"
+                      : first.info.colorspace == DK_JPEG_RGB ? "RGB"
+                                                             : "YBR_FULL_422";
+        std::vector<std::unique_ptr<DcmPixelItem>> fragments(count);
+        for (size_t i = 0; i < count; i++) {
+            size_t stored = 0;
+            int rc = frame_fragment(sources[i], plans[i], opts.keep_markers != 0, names[i].c_str(),
+                                    report, &fragments[i], &stored, err);
+            if (rc != DK_OK)
+                return rc;
+            stored_total += stored;
+        }
+        s.add(encapsulated(fragments, EXS_JPEGProcess1));
+    }
+    stage_image_pixel(s, first.rows, first.columns, first.samples, 8, photometric, count);
+    report->stored_bytes = stored_total;
+    report->source_bytes = source_total;
+    report->compression_ratio = (double)(frame_native * count) /
+                                (double)(decode ? source_total : stored_total);
+    stage_lossy(s, report->compression_ratio);
+    stage_icc(s, first.icc, report);
+    s.install(ds);
+    ds->xfer = decode ? EXS_LittleEndianExplicit : EXS_JPEGProcess1;
+    snprintf(report->transfer_syntax, sizeof report->transfer_syntax, "%s",
+             decode ? DK_TS_EXPLICIT_LE : DK_TS_JPEG_BASELINE);
+    report->decoded = decode;
+    report->frames = (int)count;
+    report->rows = first.rows;
+    report->columns = first.columns;
+    report->samples = first.samples;
+    snprintf(report->photometric, sizeof report->photometric, "%s", photometric);
+    report->orientation_applied = 0;
+    for (const jpeg_plan &p : plans)
+        report->orientation_applied |= p.orientation > 1;
+    if (!opts.keep_markers)
+        for (const jpeg_plan &p : plans)
+            report->metadata_removed |= p.info.has_exif || p.info.has_xmp || p.info.has_iptc ||
+                                        p.info.has_comment;
     return DK_OK;
 }
 
@@ -550,6 +746,27 @@ const char *dk_image_kind(const unsigned char *data, size_t len)
     if (dk_is_png(data, len))
         return "png";
     return nullptr;
+}
+
+int dk_dataset_set_jpeg_frames(dk_dataset *ds, const dk_image_bytes *frames, size_t count,
+                               const dk_jpeg_options *opts, dk_pixel_report *report, dk_error *err)
+{
+    const char *who = count > 0 && frames[0].name ? frames[0].name : "JPEG frames";
+    dk_pixel_report local;
+    if (report == nullptr)
+        report = &local;
+    memset(report, 0, sizeof *report);
+    return guarded(err, who, [&] {
+        int rc = check_root(ds, who, err);
+        if (rc != DK_OK)
+            return rc;
+        if (count == 0 || frames == nullptr)
+            return dk_error_set(err, DK_EINVAL, "frames: no JPEG given");
+        if (count > DK_MAX_FRAMES)
+            return dk_error_set(err, DK_ELIMIT, "%s: %zu frames, more than the %d one object takes "
+                                "here", who, count, DK_MAX_FRAMES);
+        return set_jpeg_frames(ds, frames, count, opts, report, err);
+    });
 }
 
 int dk_dataset_set_png(dk_dataset *ds, const unsigned char *png, size_t len, const char *name,

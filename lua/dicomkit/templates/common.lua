@@ -8,7 +8,8 @@ local common = {}
 
 --- Lower-case params are options; CamelCase params are DICOM keywords set as given.
 common.options = {
-  input = "path of the image to import: a JPEG or a PNG, told apart by its content",
+  input = "path of the image to import (a JPEG or a PNG, told apart by its content), or a list of "
+    .. "JPEG paths: the frames of one multi-frame object",
   jpeg = "the same as input (the older name)",
   jpeg_bytes = "the bytes of an image to import (a string; JPEG or PNG)",
   pixels = "raw pixels: {rows=, columns=, samples=, bits=, data=, photometric=}",
@@ -78,11 +79,20 @@ end
 common.refused = setmetatable({}, { __mode = "k" })
 
 -- The words for a finding on an attribute the pixel import set: the IOD does not take this image.
+-- the value a NumberOfFrames finding is about ("value 1 '2' is not ...")
+local function ds_frames(f) return f.message:match("'(%d+)'") or "several" end
+
 local function refusal(self, name, p, f)
+  local source = p.input or p.jpeg or "the image"
+  if type(source) == "table" then source = table.concat(source, ", ") end
+  if f.keyword == "NumberOfFrames" then
+    return ("%s: %s takes one frame, not %s; several images make one multi-frame object with "
+      .. "secondary_capture"):format(source, self.iod or name, tostring(ds_frames(f)))
+  end
   local def = f.module and (iod.module(f.module) or iod.macro(f.module))
-  local where = def and ("%s, PS3.3 %s"):format(def.title or f.module, def.section or "")
-    or f.module or name
-  return ("%s: %s does not take this image: %s %s (%s)"):format(p.input or p.jpeg or "the image",
+  local where = def and def.section and ("%s, PS3.3 %s"):format(def.title or f.module, def.section)
+    or def and def.title or f.module or name
+  return ("%s: %s does not take this image: %s %s (%s)"):format(source,
     self.iod or name, f.keyword, f.message, where)
 end
 
@@ -104,8 +114,19 @@ function common.pixels(ds, p, allow_rgb)
     if given == 0 then
       error("a template needs pixels: give input = PATH, jpeg_bytes = STRING or pixels = {...}", 4)
     end
-    if path ~= nil and type(path) ~= "string" then
-      error(("input must be a path (a string), got %s; give bytes as jpeg_bytes"):format(type(path)), 4)
+    if type(path) == "table" then
+      -- several images: the frames of one object
+      for i, v in ipairs(path) do
+        if type(v) ~= "string" then
+          error(("input[%d] must be a path (a string), got %s"):format(i, type(v)), 4)
+        end
+      end
+      if #path == 1 then path = path[1] elseif #path == 0 then
+        error("input is an empty list: give at least one image", 4)
+      end
+    elseif path ~= nil and type(path) ~= "string" then
+      error(("input must be a path (a string) or a list of them, got %s; give bytes as jpeg_bytes")
+        :format(type(path)), 4)
     end
     return ds:set_pixels(path or { bytes = p.jpeg_bytes }, {
       decode = p.decode, keep_markers = p.keep_markers, orientation = p.orientation,
