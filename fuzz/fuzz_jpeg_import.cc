@@ -5,7 +5,9 @@
 // fuzzer can vary the options by appending a byte without changing the image.
 //
 // Beyond "no crash": a failed import leaves the dataset as it was, a successful one can be
-// written as a Part 10 stream, dumped and put in JSON, and the written stream reads back.
+// written as a Part 10 stream, dumped and put in JSON, and the written stream reads back; the
+// input twice makes a two-frame object exactly when one copy makes an object (bit 3 of the last
+// byte decodes them).
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -75,10 +77,51 @@ void import(const uint8_t *data, size_t size, int decode, int flags)
 
 } // namespace
 
+// The input twice, as the two frames of one object: imported exactly when one copy is, with
+// both frames stored and the same failure rules.
+void import_frames(const uint8_t *data, size_t size, int decode, int flags)
+{
+    dk_dataset *ds = fresh_dataset();
+    dk_jpeg_options opts;
+    memset(&opts, 0, sizeof opts);
+    opts.decode = decode;
+    opts.keep_markers = flags & 1;
+    opts.keep_orientation = (flags >> 1) & 1;
+    opts.allow_rgb = (flags >> 2) & 1;
+    opts.max_pixels = kMaxPixels;
+    dk_image_bytes frames[2] = {{data, size, "fuzz-1.jpg"}, {data, size, "fuzz-2.jpg"}};
+    dk_pixel_report report;
+    dk_error err;
+    int rc = dk_dataset_set_jpeg_frames(ds, frames, 2, &opts, &report, &err);
+    dk_dataset *one = fresh_dataset();
+    dk_error err1;
+    int rc1 = dk_dataset_set_jpeg(one, data, size, "fuzz.jpg", &opts, nullptr, &err1);
+    dk_dataset_free(one);
+    check((rc == DK_OK) == (rc1 == DK_OK), "two copies import exactly when one does", &err);
+    if (rc != DK_OK) {
+        check(err.message[0] != '\0' && rc != DK_EINTERNAL, "a failure says why", &err);
+        check(dk_dataset_count(ds) == 2, "a failed import leaves the dataset as it was");
+        dk_dataset_free(ds);
+        return;
+    }
+    check(report.frames == 2, "two frames");
+    long long n = 0;
+    check(dk_dataset_get_integer(ds, 0x00280008, 0, &n, &err) == DK_OK && n == 2,
+          "NumberOfFrames is 2", &err);
+    if (!report.decoded) {
+        dk_element_info info;
+        check(dk_dataset_info(ds, 0x7FE00010, &info, &err) == DK_OK && info.vm == 3,
+              "an offset table and one fragment per frame", &err);
+    }
+    round_trip(ds);
+    dk_dataset_free(ds);
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     int flags = size ? data[size - 1] : 0;
     import(data, size, 0, flags);
     import(data, size, 1, flags);
+    import_frames(data, size, (flags >> 3) & 1, flags);
     return 0;
 }

@@ -658,11 +658,26 @@ describe("trust: the command", function()
     assert.matches("PixelData holds 101470 bytes; Rows 5 x Columns 227", findings[#findings].message, 1, true)
   end)
 
-  it("--jpeg given twice is a usage error (all but the last were dropped)", function()
+  it("--jpeg given twice drops neither (it once kept only the last): two frames, or a refusal", function()
+    -- a single-frame IOD says so, and writes nothing
     local _, status, _, err = dicomkit("create vl_photographic --jpeg " .. h.quote(PHOTO)
       .. " --jpeg " .. h.quote(PHOTO) .. " --out " .. h.quote(dir .. "/two.dcm"))
+    assert.equal(1, status)
+    assert.matches("VL Photographic Image takes one frame, not 2", err, 1, true)
+    assert.is_false(h.exists(dir .. "/two.dcm"))
+    -- Secondary Capture takes both, as frames
+    local out
+    _, status, out, err = dicomkit("create secondary_capture --jpeg " .. h.quote(PHOTO)
+      .. " --jpeg " .. h.quote(PHOTO) .. " --out " .. h.quote(dir .. "/two.dcm"))
+    assert.equal(0, status, err)
+    assert.matches("2 frames", out, 1, true)
+    local ds <close> = assert(dk.read(dir .. "/two.dcm"))
+    assert.equal(2, tonumber(ds.NumberOfFrames))
+    -- raw pixels make one frame: twice is still a usage error
+    _, status, _, err = dicomkit("create secondary_capture --raw x --raw y --rows 1 --columns 1 --out "
+      .. h.quote(dir .. "/raw.dcm"))
     assert.equal(2, status)
-    assert.matches("--jpeg is given 2 times: one image makes one object", err, 1, true)
+    assert.matches("--raw is given 2 times: raw pixels make one frame", err, 1, true)
   end)
 
   it("validate never says ok for what it did not check (unknown SOP Class; no dciodvfy)", function()

@@ -305,7 +305,17 @@ static int set_raw_pixels(lua_State *L, dk_dataset *ds)
     return 1;
 }
 
-/* Frames: an array of JPEG paths (or {path=} / {bytes=, name=} tables) into one object. */
+/* The refusal for an image kind that cannot be a frame. */
+static int refuse_frame_kind(lua_State *L, const char *name, const char *kind)
+{
+    dk_error err;
+    dk_error_set(&err, DK_EUNSUPPORTED, "%s: a %s cannot be a frame of a multi-frame object yet; "
+                 "frames are JPEGs", name, kind);
+    return ldk_fail(L, &err);
+}
+
+/* Frames: an array of JPEG paths (or {path=} / {bytes=, name=} tables) into one object. Paths
+ * are read by the core, each once into its fragment; bytes are copied from Lua's strings. */
 static int set_frames(lua_State *L, dk_dataset *ds, const dk_jpeg_options *opts)
 {
     lua_Integer n = luaL_len(L, 2);
@@ -316,18 +326,18 @@ static int set_frames(lua_State *L, dk_dataset *ds, const dk_jpeg_options *opts)
         return ldk_fail(L, &err);
     }
     dk_image_bytes *frames = lua_newuserdatauv(L, sizeof *frames * (size_t)n, 0);
-    /* file contents are kept as Lua strings in a table, so that an error frees them */
-    lua_createtable(L, (int)n, 0);
+    const char **paths = lua_newuserdatauv(L, sizeof *paths * (size_t)n, 0);
+    lua_createtable(L, 0, 0); /* keeps the strings the arrays point into */
     int keep = lua_gettop(L);
+    int all_paths = 1;
     for (lua_Integer i = 1; i <= n; i++) {
         lua_geti(L, 2, i);
-        const char *path = NULL, *name = NULL;
+        int t = lua_gettop(L);
+        const char *path = NULL, *name = NULL, *bytes = NULL;
         size_t len = 0;
-        const char *bytes = NULL;
-        if (lua_type(L, -1) == LUA_TSTRING) {
-            path = lua_tostring(L, -1);
-        } else if (lua_type(L, -1) == LUA_TTABLE) {
-            int t = lua_gettop(L);
+        if (lua_type(L, t) == LUA_TSTRING) {
+            path = lua_tostring(L, t);
+        } else if (lua_type(L, t) == LUA_TTABLE) {
             path = ldk_string_field(L, t, "path");
             if (path == NULL) {
                 lua_getfield(L, t, "bytes");
@@ -335,46 +345,66 @@ static int set_frames(lua_State *L, dk_dataset *ds, const dk_jpeg_options *opts)
                 if (bytes == NULL || lua_type(L, -1) != LUA_TSTRING)
                     return luaL_error(L, "set_pixels: frame %d: give a path, {path=} or {bytes=}",
                                       (int)i);
-                lua_rawseti(L, keep, i);
+                lua_pop(L, 1); /* the frame's table keeps it */
                 name = ldk_string_field(L, t, "name");
             }
         } else {
-            return luaL_error(L, "set_pixels: frame %d: a path or {path=} / {bytes=} expected, got %s",
-                              (int)i, luaL_typename(L, -1));
+            return luaL_error(L, "set_pixels: frame %d: a path or {path=} / {bytes=} expected, "
+                                 "got %s", (int)i, luaL_typename(L, t));
         }
+        lua_rawseti(L, keep, i); /* the frame's entry: its strings live as long as `keep` */
+        const char *kind;
         if (path != NULL) {
-            unsigned char *data = NULL;
+            unsigned char head[8];
+            size_t got = 0;
             dk_error err;
-            if (dk_read_file(path, &data, &len, &err) != DK_OK)
+            if (peek_file(path, head, sizeof head, &got, &err) != DK_OK)
                 return ldk_fail(L, &err);
-            lua_pushlstring(L, (const char *)data, len);
-            dk_free(data);
-            bytes = lua_tostring(L, -1);
-            lua_rawseti(L, keep, i);
+            kind = dk_image_kind(head, got);
+            if (kind == NULL)
+                return refuse_kind(L, path, head, got);
             name = path;
+        } else {
+            all_paths = 0;
+            if (name == NULL) {
+                lua_pushfstring(L, "JPEG frame %d", (int)i);
+                name = lua_tostring(L, -1);
+                lua_rawseti(L, keep, n + i);
+            }
+            kind = dk_image_kind((const unsigned char *)bytes, len);
+            if (kind == NULL)
+                return refuse_kind(L, name, (const unsigned char *)bytes, len);
         }
-        if (name == NULL) {
-            lua_pushfstring(L, "JPEG frame %d", (int)i);
-            name = lua_tostring(L, -1);
-            lua_setfield(L, keep, name); /* keeps the string alive */
-        }
-        const char *kind = dk_image_kind((const unsigned char *)bytes, len);
-        if (kind == NULL)
-            return refuse_kind(L, name, (const unsigned char *)bytes, len);
-        if (strcmp(kind, "jpeg") != 0) {
-            dk_error err;
-            dk_error_set(&err, DK_EUNSUPPORTED, "%s: a %s cannot be a frame of a multi-frame object "
-                         "yet; frames are JPEGs", name, kind);
-            return ldk_fail(L, &err);
-        }
+        if (strcmp(kind, "jpeg") != 0)
+            return refuse_frame_kind(L, name, kind);
+        paths[i - 1] = path;
         frames[i - 1].data = (const unsigned char *)bytes;
         frames[i - 1].len = len;
         frames[i - 1].name = name;
-        lua_pop(L, 1); /* the frame's entry in the list (names are kept by `keep` or the list) */
     }
     dk_pixel_report report;
     dk_error err;
-    if (dk_dataset_set_jpeg_frames(ds, frames, (size_t)n, opts, &report, &err) != DK_OK)
+    int rc;
+    if (all_paths) {
+        rc = dk_dataset_set_jpeg_frame_files(ds, paths, (size_t)n, opts, &report, &err);
+    } else {
+        /* some frames are bytes: read the paths among them here */
+        for (lua_Integer i = 0; i < n; i++) {
+            if (paths[i] == NULL)
+                continue;
+            unsigned char *data = NULL;
+            size_t len = 0;
+            if (dk_read_file(paths[i], &data, &len, &err) != DK_OK)
+                return ldk_fail(L, &err);
+            lua_pushlstring(L, (const char *)data, len);
+            dk_free(data);
+            frames[i].data = (const unsigned char *)lua_tostring(L, -1);
+            frames[i].len = len;
+            lua_rawseti(L, keep, 2 * n + i + 1);
+        }
+        rc = dk_dataset_set_jpeg_frames(ds, frames, (size_t)n, opts, &report, &err);
+    }
+    if (rc != DK_OK)
         return ldk_fail(L, &err);
     push_report(L, "jpeg", &report);
     set_int(L, "frames", report.frames);

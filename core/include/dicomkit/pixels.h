@@ -95,6 +95,11 @@ typedef struct dk_image_bytes {
 int dk_dataset_set_jpeg_frames(dk_dataset *ds, const dk_image_bytes *frames, size_t count,
                                const dk_jpeg_options *opts, dk_pixel_report *report, dk_error *err);
 
+/* The same, reading the frames from `paths` (each file read once, into its fragment). */
+int dk_dataset_set_jpeg_frame_files(dk_dataset *ds, const char *const *paths, size_t count,
+                                    const dk_jpeg_options *opts, dk_pixel_report *report,
+                                    dk_error *err);
+
 /* The same, reading the JPEG from `path` (DK_ENOENT/DK_EIO when it cannot be read). */
 int dk_dataset_set_jpeg_file(dk_dataset *ds, const char *path, const dk_jpeg_options *opts,
                              dk_pixel_report *report, dk_error *err);

@@ -432,28 +432,17 @@ int set_jpeg(dk_dataset *ds, bytes_block &source, const char *who, const dk_jpeg
 // of them must be decoded, all are (one object has one transfer syntax). The frames must then
 // agree in what the Image Pixel module says of all of them: size (upright), components, and for
 // pass-through also colour space, subsampling and precision.
-int set_jpeg_frames(dk_dataset *ds, const dk_image_bytes *frames, size_t count,
-                    const dk_jpeg_options *given, dk_pixel_report *report, dk_error *err)
+// `sources` hold the JPEGs (each block is the fragment's storage: metadata is stripped in place).
+int set_jpeg_frames(dk_dataset *ds, std::vector<bytes_block> &sources,
+                    const std::vector<std::string> &names, const dk_jpeg_options *given,
+                    dk_pixel_report *report, dk_error *err)
 {
+    size_t count = sources.size();
     dk_jpeg_options opts;
     memset(&opts, 0, sizeof opts);
     if (given != nullptr)
         opts = *given;
-    std::vector<bytes_block> sources(count);
     std::vector<jpeg_plan> plans(count);
-    std::vector<std::string> names(count);
-    for (size_t i = 0; i < count; i++) {
-        char fallback[48];
-        snprintf(fallback, sizeof fallback, "JPEG frame %zu", i + 1);
-        names[i] = frames[i].name ? frames[i].name : fallback;
-        if (frames[i].len > 0xFFFFFFF0u)
-            return dk_error_set(err, DK_ELIMIT, "%s: %zu bytes, larger than a DICOM element can "
-                                "hold", names[i].c_str(), frames[i].len);
-        sources[i] = bytes_block::allocate(frames[i].len + 1);
-        if (frames[i].len > 0)
-            memcpy(sources[i].data.get(), frames[i].data, frames[i].len);
-        sources[i].len = frames[i].len;
-    }
     bool decode = opts.decode != 0;
     char why[sizeof report->reason] = "";
     for (int pass = 0; pass < 2; pass++) {
@@ -468,7 +457,7 @@ int set_jpeg_frames(dk_dataset *ds, const dk_image_bytes *frames, size_t count,
             if (plans[i].decode && !decode) {
                 // this frame needs decoding: every frame is decoded, and the report says why
                 decode = true;
-                snprintf(why, sizeof why, "frame %zu (%.60s): %.120s", i + 1, names[i].c_str(),
+                snprintf(why, sizeof why, "frame %zu (%.60s): %.100s", i + 1, names[i].c_str(),
                          r.reason);
             }
             if (i == 0)
@@ -765,7 +754,50 @@ int dk_dataset_set_jpeg_frames(dk_dataset *ds, const dk_image_bytes *frames, siz
         if (count > DK_MAX_FRAMES)
             return dk_error_set(err, DK_ELIMIT, "%s: %zu frames, more than the %d one object takes "
                                 "here", who, count, DK_MAX_FRAMES);
-        return set_jpeg_frames(ds, frames, count, opts, report, err);
+        // the caller's bytes are borrowed: each stored fragment needs a block of its own
+        std::vector<bytes_block> sources(count);
+        std::vector<std::string> names(count);
+        for (size_t i = 0; i < count; i++) {
+            names[i] = frames[i].name ? frames[i].name : "JPEG frame " + std::to_string(i + 1);
+            if (frames[i].len > 0xFFFFFFF0u)
+                return dk_error_set(err, DK_ELIMIT, "%s: %zu bytes, larger than a DICOM element "
+                                    "can hold", names[i].c_str(), frames[i].len);
+            sources[i] = bytes_block::allocate(frames[i].len + 1);
+            if (frames[i].len > 0)
+                memcpy(sources[i].data.get(), frames[i].data, frames[i].len);
+            sources[i].len = frames[i].len;
+        }
+        return set_jpeg_frames(ds, sources, names, opts, report, err);
+    });
+}
+
+int dk_dataset_set_jpeg_frame_files(dk_dataset *ds, const char *const *paths, size_t count,
+                                    const dk_jpeg_options *opts, dk_pixel_report *report,
+                                    dk_error *err)
+{
+    const char *who = count > 0 && paths != nullptr && paths[0] ? paths[0] : "JPEG frames";
+    dk_pixel_report local;
+    if (report == nullptr)
+        report = &local;
+    memset(report, 0, sizeof *report);
+    return guarded(err, who, [&] {
+        int rc = check_root(ds, who, err);
+        if (rc != DK_OK)
+            return rc;
+        if (count == 0 || paths == nullptr)
+            return dk_error_set(err, DK_EINVAL, "frames: no JPEG given");
+        if (count > DK_MAX_FRAMES)
+            return dk_error_set(err, DK_ELIMIT, "%s: %zu frames, more than the %d one object takes "
+                                "here", who, count, DK_MAX_FRAMES);
+        // each file is read once, into the block its fragment is stored from
+        std::vector<bytes_block> sources(count);
+        std::vector<std::string> names(count);
+        for (size_t i = 0; i < count; i++) {
+            names[i] = paths[i] ? paths[i] : "";
+            if ((rc = read_block(names[i].c_str(), &sources[i], err)) != DK_OK)
+                return rc;
+        }
+        return set_jpeg_frames(ds, sources, names, opts, report, err);
     });
 }
 
