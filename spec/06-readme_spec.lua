@@ -78,6 +78,25 @@ describe("README.md", function()
     dciodvfy.accepts(dir .. "/logo.dcm", "VLPhotographicImage")
   end)
 
+  it("has a multi-frame example that runs as written", function()
+    local readme = h.read_file(h.source .. "/README.md")
+    local steps = readme:match("### Many images, one object\n.-```sh\n(.-)```")
+    assert.is_truthy(steps, "README.md lost its multi-frame example")
+    local dir = h.tmpdir()
+    for i = 1, 3 do
+      h.write_file(dir .. "/p.ppm", "P6\n32 16\n255\n" .. string.char(i * 60, 120, 200 - i * 50):rep(512))
+      assert(h.run("cjpeg " .. h.quote(dir .. "/p.ppm") .. " > " .. h.quote(dir .. "/page" .. i .. ".jpg")))
+    end
+    h.write_file(dir .. "/steps.sh", "set -e\n" .. steps:gsub("build/dicomkit", h.quote(h.dicomkit)))
+    local ok, code, out, err = h.run("cd " .. h.quote(dir) .. " && sh steps.sh")
+    assert.is_true(ok, out .. err)
+    assert.equal(0, code)
+    assert.matches("scan.dcm: Multi-frame True Color Secondary Capture Image, 32x16 YBR_FULL_422, 3 frames, "
+      .. "passthrough", out, 1, true)
+    assert.matches("scan.dcm: ok (Multi-frame True Color Secondary Capture Image; 0 errors, ", out, 1, true)
+    dciodvfy.accepts(dir .. "/scan.dcm", "MultiframeTrueColorSCImage")
+  end)
+
   it("has a sending example that runs as written against a peer (storescp)", function()
     local readme = h.read_file(h.source .. "/README.md")
     local example = readme:match("From Lua:\n\n```lua\n(.-)```")
