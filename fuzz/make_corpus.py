@@ -12,6 +12,9 @@ usage: /usr/bin/python3 fuzz/make_corpus.py [OUT]      (OUT defaults to fuzz/cor
                          RGB alpha, tRNS, Adam7, iCCP), made by spec/oracles/png_inputs.py's
                          writer, and some with a byte after IEND that sets the options (bit 0
                          flatten, the rest of it the background)
+  OUT/fuzz_pdf_read/     tiny PDFs: PIL's (ASCII and UTF-16 titles), hand-written ones with
+                         literal, escaped, hexadecimal and UTF-8 titles, an encrypted trailer, no
+                         Info, an incremental update, and truncated ones
   OUT/fuzz_dicom_read/   tiny DICOM files: explicit and implicit little endian, big endian,
                          deflated, no meta header, nested sequences, encapsulated and native
                          pixel data, private sequences (explicit and implicit), UN elements (a
@@ -395,6 +398,37 @@ def pngs():
     return out
 
 
+def pdfs():
+    """Tiny PDFs: PIL's, and hand-written ones for the title rules pdf.c reads."""
+    from PIL import Image
+    out = {}
+    for name, title in (("pil_ascii.pdf", "A report"), ("pil_utf16.pdf", "Befund M\u00fcller")):
+        buf = io.BytesIO()
+        Image.new("L", (8, 8), 100).save(buf, format="PDF", title=title)
+        out[name] = buf.getvalue()
+
+    def pdf(version, info, trailer_extra=b"", tail=b""):
+        body = (b"%PDF-" + version + b"\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+                b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n")
+        if info is not None:
+            body += b"3 0 obj\n" + info + b"\nendobj\n"
+        trailer = (b"trailer\n<< /Root 1 0 R /Size 4" + (b" /Info 3 0 R" if info is not None else b"")
+                   + trailer_extra + b" >>\nstartxref\n0\n%%EOF\n")
+        return body + trailer + tail
+
+    out["literal.pdf"] = pdf(b"1.4", b"<< /Title (Plain \\(nested (ok)\\) \\351\\n) >>")
+    out["hex.pdf"] = pdf(b"1.7", b"<< /Title <FEFF00C4D83DDE00> >>")
+    out["utf8.pdf"] = pdf(b"2.0", b"<< /Title (\xef\xbb\xbf\xc3\x84rzte) >>")
+    out["encrypted.pdf"] = pdf(b"1.6", b"<< /Title (x) >>", b" /Encrypt 9 0 R")
+    out["no_info.pdf"] = pdf(b"1.3", None)
+    out["updated.pdf"] = pdf(b"1.5", b"<< /Title (first) >>",
+                             tail=b"3 0 obj\n<< /Title (second) >>\nendobj\ntrailer\n<< /Info 3 0 R >>\n"
+                                  b"startxref\n0\n%%EOF\n")
+    out["truncated.pdf"] = out["literal.pdf"][:60]
+    out["long_title.pdf"] = pdf(b"1.4", b"<< /Title (" + b"x" * 3000 + b") >>")
+    return out
+
+
 def write(directory, files):
     os.makedirs(directory, exist_ok=True)
     for name in os.listdir(directory):
@@ -416,6 +450,7 @@ def main():
             imports["%s+flags%d" % (name, flags)] = images[name] + bytes([flags])
     write(os.path.join(out, "fuzz_jpeg_import"), imports)
     write(os.path.join(out, "fuzz_png_import"), pngs())
+    write(os.path.join(out, "fuzz_pdf_read"), pdfs())
     write(os.path.join(out, "fuzz_dicom_read"), dicoms(images["grey_8x8.jpg"]))
     write(os.path.join(out, "fuzz_lua_ops"), lua_programs())
     for target in sorted(os.listdir(out)):

@@ -9,7 +9,8 @@ usage: dicomkit                          the REPL (dk is loaded)
        dicomkit COMMAND [OPTIONS]        one job; `dicomkit COMMAND --help` for its options
 
 commands:
-  create      make a DICOM object from a template and an image (JPEG, PNG) or raw pixels
+  create      make a DICOM object from a template and an image (JPEG, PNG), several JPEGs, a PDF
+              or raw pixels
               (dicomkit COMMAND --help for each; help(x) in the REPL for the Lua API)
   dump        print files as text, or as DICOM JSON (--json)
   validate    check files against their IOD (dicomkit's tables and dciodvfy)
@@ -118,14 +119,14 @@ local function parse_sets(list, usage)
 end
 
 commands.create = {
-  description = "Make a DICOM object from a template and an image (JPEG or PNG, told apart by "
-    .. "its content) or raw pixels.",
+  description = "Make a DICOM object from a template and its input: an image (JPEG or PNG, told "
+    .. "apart by its content), several JPEGs (the frames of one object), a PDF, or raw pixels.",
   run = function(args)
     local p = parser_for("create", commands.create.description)
     p:argument("template", "Template name (dicomkit templates lists them).")
     p:option("-i --input", "The image to import: a JPEG (kept as it is where the IOD allows) or a "
-      .. "PNG (stored losslessly). Given again, JPEGs become the frames of one multi-frame "
-      .. "object, in the order given."):count("*")
+      .. "PNG (stored losslessly); a PDF for encapsulated_pdf. Given again, JPEGs become the "
+      .. "frames of one multi-frame object, in the order given."):count("*")
     p:option("--jpeg", "The same as --input (the older name)."):count("*")
     p:option("--raw", "Raw pixels file instead of an image (needs --rows, --columns)."):count("*")
     p:option("--rows", "Rows of --raw pixels."):convert(math.tointeger)
@@ -209,9 +210,14 @@ commands.create = {
       local iod = require "dicomkit.iod"
       local name = iod.resolve(ds.SOPClassUID or "")
       local iod_name = name and iod.get(name).title or tpl.iod or tpl.name
-      local frames = (report.frames or 1) > 1 and (", %d frames"):format(report.frames) or ""
-      to:write(("%s: %s, %dx%d %s%s, %s\n"):format(a.out, iod_name, report.columns,
-        report.rows, report.photometric, frames, how))
+      if report.mode == "document" then
+        to:write(("%s: %s, PDF %s of %d bytes, %s\n"):format(a.out, iod_name, report.version,
+          report.bytes, report.title and ("titled '" .. report.title .. "'") or "untitled"))
+      else
+        local frames = (report.frames or 1) > 1 and (", %d frames"):format(report.frames) or ""
+        to:write(("%s: %s, %dx%d %s%s, %s\n"):format(a.out, iod_name, tostring(report.columns),
+          tostring(report.rows), tostring(report.photometric), frames, how))
+      end
     end
     ds:close()
     return 0

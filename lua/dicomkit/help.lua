@@ -21,7 +21,7 @@ dk.read(path [, limits]) -> dataset [, notes] | nil, message, code
   template = [[
 dk.template(name) -> template
   Find a template (DICOMKIT_TEMPLATES first, then the bundled ones); call it with params:
-    local ds, report = dk.template("vl_photographic"){ jpeg = "photo.jpg", PatientID = "1" }
+    local ds, report = dk.template("vl_photographic"){ input = "photo.jpg", PatientID = "1" }
   help(dk.template("vl_photographic")) lists its options and modules.]],
   templates = [[
 dk.templates() -> { {name=, source="site"|"bundled", path=}, ... }
@@ -52,6 +52,10 @@ dk.iods() -> { {name=, title=, section=, sop_class=}, ... }
 dk.jpeg(path | {bytes=} [, {max_pixels=}]) -> info | nil, message, code
   What a JPEG's markers say: width, height, components, precision, sof, colorspace, sampling,
   orientation, exif, gps, icc, baseline (whether JPEG Baseline can carry it), decodable.]],
+  pdf = [[
+dk.pdf(path | {bytes=} ) -> info | nil, message, code
+  What a PDF is: version, title (from its Info dictionary, as UTF-8), encrypted, bytes. Refuses
+  what is not a whole PDF (no %PDF- header, no %%EOF at its end: truncated).]],
   uid = [[
 dk.uid([{root=, from=}]) -> "2.25...."
   A new UID: random (2.25 and a version 4 UUID), under an org root, or derived from a string
@@ -96,10 +100,16 @@ ds:save(path | file [, {transfer_syntax = "explicit"|"implicit"|UID, validate = 
   ["ds:transfer_syntax"] = "ds:transfer_syntax() -> UID\n  How the pixel data is held.",
   ["ds:set_pixels"] = [[
 ds:set_pixels(source [, opts]) -> report | nil, message, code
-  source: a JPEG path, {path=}, {bytes=[, name=]}, or raw pixels
-  {rows=, columns=, samples=, bits=, data=, photometric=}. opts (JPEG): decode, keep_markers,
-  orientation = "apply"|"keep", allow_rgb, max_pixels. The report says what happened: mode
-  ("passthrough", "decoded", "native"), rows, columns, photometric, transfer_syntax, ...]],
+  source: an image path, {path=}, {bytes=[, name=]} (a JPEG or a PNG, told apart by its first
+  bytes), a list of JPEGs (the frames of one object), or raw pixels {rows=, columns=, samples=,
+  bits=, data=, photometric=}. opts (JPEG): decode, keep_markers, orientation = "apply"|"keep",
+  allow_rgb, max_pixels; (PNG): flatten = "white"|"black"|"R,G,B", compression = "jpeg-ls"|
+  "deflate"|"none", max_pixels. The report says what happened: input, mode ("passthrough",
+  "decoded", "lossless", "native"), rows, columns, photometric, frames, transfer_syntax, ...]],
+  ["ds:set_document"] = [[
+ds:set_document(path | {path=} | {bytes=, name=}) -> info | nil, message, code
+  A PDF, whole and unchanged, into EncapsulatedDocument with its length and MIME type (the
+  encapsulated_pdf template uses it); info as dk.pdf's.]],
   -- association methods
   ["assoc:echo"] = "assoc:echo() -> true | nil, message, code",
   ["assoc:store"] = [[
@@ -171,7 +181,7 @@ end
 --- The help text of a template (its name, IOD, options and modules).
 function help.template(t)
   local lines = { ("template %s: %s (SOP Class %s)"):format(t.name, t.iod or "?", t.sop_class) }
-  lines[#lines + 1] = ("  call it: local ds, report = dk.template(%q){ jpeg = PATH, Keyword = value, ... }")
+  lines[#lines + 1] = ("  call it: local ds, report = dk.template(%q){ input = PATH, Keyword = value, ... }")
     :format(t.name)
   local options = {}
   local common = require "dicomkit.templates.common"

@@ -230,6 +230,15 @@ static int refuse_kind(lua_State *L, const char *name, const unsigned char *head
     return ldk_fail(L, &err);
 }
 
+/* A PDF given as pixels: it has a place of its own. */
+static int refuse_pdf(lua_State *L, const char *name)
+{
+    dk_error err;
+    dk_error_set(&err, DK_EUNSUPPORTED, "%s: a PDF is no image; it goes whole into an Encapsulated "
+                 "PDF (dicomkit create encapsulated_pdf --input FILE, ds:set_document)", name);
+    return ldk_fail(L, &err);
+}
+
 /* opts.flatten: "white", "black", "R,G,B" (0..255 each) or {R, G, B}. Returns 1 when set. */
 static int flatten_option(lua_State *L, int idx, unsigned char bg[3])
 {
@@ -496,6 +505,8 @@ static int l_set_pixels(lua_State *L)
         kind = dk_image_kind(head, n);
         if (kind == NULL)
             return refuse_kind(L, path, head, n);
+        if (strcmp(kind, "pdf") == 0)
+            return refuse_pdf(L, path);
         if (strcmp(kind, "jpeg") == 0) {
             rc = dk_dataset_set_jpeg_file(ds, path, &opts, &report, &err);
         } else {
@@ -511,6 +522,8 @@ static int l_set_pixels(lua_State *L)
             name = kind == NULL ? "image data" : strcmp(kind, "jpeg") == 0 ? "JPEG data" : "PNG data";
         if (kind == NULL)
             return refuse_kind(L, name, bytes, len);
+        if (strcmp(kind, "pdf") == 0)
+            return refuse_pdf(L, name);
         if (strcmp(kind, "jpeg") == 0)
             rc = dk_dataset_set_jpeg(ds, bytes, len, name, &opts, &report, &err);
         else
@@ -522,8 +535,109 @@ static int l_set_pixels(lua_State *L)
     return 1;
 }
 
+static void push_pdf_info(lua_State *L, const dk_pdf_info *info, size_t len)
+{
+    lua_createtable(L, 0, 8);
+    lua_pushfstring(L, "%d.%d", info->major, info->minor);
+    lua_setfield(L, -2, "version");
+    if (info->has_title) {
+        lua_pushstring(L, info->title);
+        lua_setfield(L, -2, "title");
+    }
+    set_bool(L, "title_truncated", info->title_truncated);
+    set_bool(L, "encrypted", info->encrypted);
+    set_int(L, "header_offset", (lua_Integer)info->header_offset);
+    set_int(L, "bytes", (lua_Integer)len);
+    lua_pushliteral(L, "application/pdf");
+    lua_setfield(L, -2, "mime");
+}
+
+/* A document's bytes from a path, {path=} or {bytes=, name=}: *owned is malloc'ed for a path. */
+static const unsigned char *document_source(lua_State *L, int idx, unsigned char **owned,
+                                            size_t *len, const char **name, dk_error *err, int *rc)
+{
+    *owned = NULL;
+    *rc = DK_OK;
+    const char *path = NULL;
+    if (lua_type(L, idx) == LUA_TSTRING) {
+        path = lua_tostring(L, idx);
+    } else if (lua_type(L, idx) == LUA_TTABLE) {
+        path = ldk_string_field(L, idx, "path");
+        if (path == NULL) {
+            lua_getfield(L, idx, "bytes");
+            const char *bytes = lua_tolstring(L, -1, len);
+            if (bytes == NULL || lua_type(L, -1) != LUA_TSTRING)
+                luaL_error(L, "give a document as a path, {path=} or {bytes=[, name=]}");
+            lua_pop(L, 1);
+            *name = ldk_string_field(L, idx, "name");
+            if (*name == NULL)
+                *name = "PDF data";
+            return (const unsigned char *)bytes;
+        }
+    } else {
+        luaL_error(L, "a document path or {path=} / {bytes=} expected, got %s", luaL_typename(L, idx));
+    }
+    *name = path;
+    if ((*rc = dk_read_file(path, owned, len, err)) != DK_OK)
+        return NULL;
+    return *owned;
+}
+
+/* dk.pdf(path | {path=} | {bytes=}) -> {version, title, encrypted, bytes, ...} | nil, msg, code */
+static int l_pdf(lua_State *L)
+{
+    unsigned char *owned;
+    size_t len = 0;
+    const char *name = NULL;
+    dk_error err;
+    int rc;
+    const unsigned char *data = document_source(L, 1, &owned, &len, &name, &err, &rc);
+    if (rc != DK_OK)
+        return ldk_fail(L, &err);
+    dk_pdf_info info;
+    rc = dk_pdf_read(data, len, name, &info, &err);
+    free(owned);
+    if (rc != DK_OK)
+        return ldk_fail(L, &err);
+    push_pdf_info(L, &info, len);
+    return 1;
+}
+
+/* ds:set_document(path | {path=} | {bytes=, name=}) -> report (dk.pdf's table) | nil, msg, code:
+ * the PDF whole into EncapsulatedDocument. */
+static int l_set_document(lua_State *L)
+{
+    dk_dataset *ds = ldk_check_dataset(L, 1);
+    if (!dk_dataset_is_root(ds))
+        return luaL_error(L, "set_document: a document goes into a root dataset, not a sequence item");
+    unsigned char *owned;
+    size_t len = 0;
+    const char *name = NULL;
+    dk_error err;
+    int rc;
+    const unsigned char *data = document_source(L, 2, &owned, &len, &name, &err, &rc);
+    if (rc != DK_OK)
+        return ldk_fail(L, &err);
+    const char *kind = dk_image_kind(data, len);
+    if (kind != NULL && strcmp(kind, "pdf") != 0) {
+        free(owned);
+        dk_error_set(&err, DK_EUNSUPPORTED, "%s: a %s is no document; images go in with "
+                     "set_pixels (an image template)", name, kind);
+        return ldk_fail(L, &err);
+    }
+    dk_pdf_info info;
+    rc = dk_dataset_set_pdf(ds, data, len, name, &info, &err);
+    free(owned);
+    if (rc != DK_OK)
+        return ldk_fail(L, &err);
+    push_pdf_info(L, &info, len);
+    return 1;
+}
+
 void ldk_open_pixels(lua_State *L)
 {
+    lua_pushcfunction(L, l_pdf);
+    lua_setfield(L, -2, "pdf");
     /* the module table is at the top of the stack */
     lua_pushcfunction(L, l_jpeg);
     lua_setfield(L, -2, "jpeg");
@@ -531,5 +645,7 @@ void ldk_open_pixels(lua_State *L)
     lua_getfield(L, -1, "__methods");
     lua_pushcfunction(L, l_set_pixels);
     lua_setfield(L, -2, "set_pixels");
+    lua_pushcfunction(L, l_set_document);
+    lua_setfield(L, -2, "set_document");
     lua_pop(L, 2);
 }

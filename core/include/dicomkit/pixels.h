@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "dicomkit/dataset.h"
+#include "dicomkit/pdf.h"
 #include "dicomkit/png.h"
 
 #ifdef __cplusplus
@@ -22,8 +23,8 @@ extern "C" {
 #define DK_TS_JPEG_BASELINE "1.2.840.10008.1.2.4.50"
 #define DK_TS_JPEGLS_LOSSLESS "1.2.840.10008.1.2.4.80"
 
-/* What an image file is, from its first bytes (never its name): "jpeg" (FF D8 FF), "png" (the
- * PNG signature), or NULL for anything else. */
+/* What an input file is, from its first bytes (never its name): "jpeg" (FF D8 FF), "png" (the
+ * PNG signature), "pdf" ("%PDF-" within the first 1024 bytes), or NULL for anything else. */
 const char *dk_image_kind(const unsigned char *data, size_t len);
 
 typedef struct dk_jpeg_options {
@@ -122,6 +123,14 @@ enum dk_compression {
 int dk_dataset_set_png(dk_dataset *ds, const unsigned char *png, size_t len, const char *name,
                        const dk_png_options *opts, int compression, dk_pixel_report *report,
                        dk_error *err);
+
+/* A PDF, whole and unchanged, as an Encapsulated PDF's document (PS3.3 C.24.2): checked by
+ * dk_pdf_read (whose findings, the title among them, go to *info), then EncapsulatedDocument
+ * (padded to an even length with one 00H), EncapsulatedDocumentLength (its length before the
+ * padding) and MIMETypeOfEncapsulatedDocument "application/pdf" are set, any PixelData removed,
+ * and the root's transfer syntax is Explicit VR Little Endian. */
+int dk_dataset_set_pdf(dk_dataset *ds, const unsigned char *pdf, size_t len, const char *name,
+                       dk_pdf_info *info, dk_error *err);
 
 /* Native pixels from the caller: `samples` 1 or 3 (interleaved), `bits` 8 or 16 (16-bit
  * little-endian), `photometric` MONOCHROME1/MONOCHROME2 for 1 sample, RGB or YBR_FULL for 3;

@@ -19,6 +19,7 @@
 #include <dcmtk/dcmdata/dcvrcs.h>
 #include <dcmtk/dcmdata/dcvrds.h>
 #include <dcmtk/dcmdata/dcvrobow.h>
+#include <dcmtk/dcmdata/dcvrul.h>
 #include <dcmtk/dcmdata/dcvrus.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 #include <dcmtk/dcmjpls/djrparam.h>
@@ -734,6 +735,8 @@ const char *dk_image_kind(const unsigned char *data, size_t len)
         return "jpeg";
     if (dk_is_png(data, len))
         return "png";
+    if (dk_is_pdf(data, len))
+        return "pdf";
     return nullptr;
 }
 
@@ -821,6 +824,41 @@ int dk_dataset_set_png(dk_dataset *ds, const unsigned char *png, size_t len, con
             snprintf(report->transfer_syntax, sizeof report->transfer_syntax, "%s",
                      DcmXfer(ds->xfer).getXferID());
         return rc;
+    });
+}
+
+int dk_dataset_set_pdf(dk_dataset *ds, const unsigned char *pdf, size_t len, const char *name,
+                       dk_pdf_info *info, dk_error *err)
+{
+    const char *who = name ? name : "PDF data";
+    dk_pdf_info local;
+    if (info == nullptr)
+        info = &local;
+    return guarded(err, who, [&] {
+        int rc = check_root(ds, who, err);
+        if (rc != DK_OK)
+            return rc;
+        if (len > 0xFFFFFFF0u)
+            return dk_error_set(err, DK_ELIMIT, "%s: %zu bytes, larger than a DICOM element can hold",
+                                who, len);
+        if ((rc = dk_pdf_read(pdf, len, who, info, err)) != DK_OK)
+            return rc;
+        staged s;
+        bytes_block doc = bytes_block::allocate(len + 1);
+        memcpy(doc.data.get(), pdf, len);
+        std::unique_ptr<DcmOtherByteOtherWord> e(
+            new DcmOtherByteOtherWord(DcmTag(DCM_EncapsulatedDocument, EVR_OB)));
+        if ((rc = adopt_value(e.get(), doc, len, who, err)) != DK_OK)
+            return rc;
+        s.add(e.release());
+        DcmUnsignedLong *length = new DcmUnsignedLong(DcmTag(DCM_EncapsulatedDocumentLength, EVR_UL));
+        length->putUint32((Uint32)len);
+        s.add(length);
+        s.add(string_element(DCM_MIMETypeOfEncapsulatedDocument, EVR_LO, "application/pdf"));
+        s.removals.push_back(DCM_PixelData);
+        s.install(ds);
+        ds->xfer = EXS_LittleEndianExplicit;
+        return (int)DK_OK;
     });
 }
 
