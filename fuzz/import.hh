@@ -3,6 +3,7 @@
 #ifndef DICOMKIT_FUZZ_IMPORT_HH
 #define DICOMKIT_FUZZ_IMPORT_HH
 
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <sys/mman.h>
@@ -10,6 +11,7 @@
 
 extern "C" {
 #include "dicomkit/dataset.h"
+#include "dicomkit/pixels.h"
 }
 
 #include "check.hh"
@@ -61,6 +63,67 @@ inline void round_trip(dk_dataset *ds)
         check(la == lb && memcmp(fa, fb, la) == 0, "the fragment reads back byte for byte");
     }
     dk_dataset_free(back);
+}
+
+
+// The checks every decoded-image import (TIFF, HEIF) must pass, beyond "no crash": a failed
+// import leaves the dataset as it was, says why and names the input; a successful one describes
+// pixels that fit DICOM and the pixel limit, native pixels have exactly the size the attributes
+// say (every frame), the dataset can be written, dumped and put in JSON and reads back. `flags`
+// chooses flatten (bit 0) and the background; each input is imported as JPEG-LS and native
+// (deflated when bit 1 is set).
+inline void import_decoded(const uint8_t *data, size_t size, const char *name, int flags,
+                           size_t max_pixels)
+{
+    for (int compression : {DK_COMPRESS_JPEGLS, (flags & 2) ? DK_COMPRESS_DEFLATE : DK_COMPRESS_NONE}) {
+        dk_dataset *ds = fresh_dataset();
+        dk_decode_options opts;
+        memset(&opts, 0, sizeof opts);
+        opts.flatten = flags & 1;
+        opts.background[0] = (unsigned char)(flags * 37);
+        opts.background[1] = (unsigned char)(flags * 91);
+        opts.background[2] = (unsigned char)flags;
+        opts.max_pixels = max_pixels;
+        dk_pixel_report report;
+        dk_error err;
+        int rc = dk_dataset_set_image(ds, data, size, name, &opts, compression, &report, &err);
+        if (rc != DK_OK) {
+            check(err.message[0] != '\0', "a failure says why");
+            check(strncmp(err.message, name, strlen(name)) == 0 &&
+                      err.message[strlen(name)] == ':',
+                  "a failure names the input", &err);
+            check(rc != DK_EINTERNAL, "no unexpected failure", &err);
+            check(dk_dataset_count(ds) == 2, "a failed import leaves the dataset as it was");
+            dk_dataset_free(ds);
+            continue;
+        }
+        size_t frames = report.frames > 0 ? (size_t)report.frames : 1;
+        check(report.rows >= 1 && report.columns >= 1 && report.rows <= 65535 &&
+                  report.columns <= 65535,
+              "rows and columns fit DICOM");
+        check((size_t)report.rows * (size_t)report.columns * frames <= max_pixels,
+              "the pixel limit holds");
+        check(report.bits == 8 || report.bits == 16, "8 or 16 bits");
+        check(report.samples == 1 || report.samples == 3, "grey or RGB");
+        check(report.alpha != DK_ALPHA_FLATTENED || opts.flatten, "flattened only when asked");
+        if (!report.compressed) {
+            dk_element_info info;
+            check(dk_dataset_info(ds, 0x7FE00010, &info, &err) == DK_OK, "PixelData is there",
+                  &err);
+            size_t want = (size_t)report.rows * report.columns * report.samples *
+                          (report.bits / 8) * frames;
+            check(info.length == want || info.length == want + (want & 1),
+                  "native pixels have the size the attributes say");
+        }
+        char *dump = dk_dataset_dump(ds, &err);
+        check(dump != nullptr, "dump", &err);
+        dk_free(dump);
+        char *json = dk_dataset_json(ds, &err);
+        check(json != nullptr, "json", &err);
+        dk_free(json);
+        round_trip(ds);
+        dk_dataset_free(ds);
+    }
 }
 
 } // namespace fuzz

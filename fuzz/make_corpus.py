@@ -12,6 +12,9 @@ usage: /usr/bin/python3 fuzz/make_corpus.py [OUT]      (OUT defaults to fuzz/cor
                          RGB alpha, tRNS, Adam7, iCCP), made by spec/oracles/png_inputs.py's
                          writer, and some with a byte after IEND that sets the options (bit 0
                          flatten, the rest of it the background)
+  OUT/fuzz_tiff_import/  tiny TIFFs of each layout (spec/oracles/still_inputs.py's writer) and
+                         PIL's compressed ones
+  OUT/fuzz_heif_import/  tiny HEICs made by heif-enc (lossy, lossless, alpha, two images)
   OUT/fuzz_pdf_read/     tiny PDFs: PIL's (ASCII and UTF-16 titles), hand-written ones with
                          literal, escaped, hexadecimal and UTF-8 titles, an encrypted trailer, no
                          Info, an incremental update, and truncated ones
@@ -398,6 +401,71 @@ def pngs():
     return out
 
 
+def tiffs():
+    """Tiny TIFFs of each layout, written field by field by the TIFF oracle's writer, and
+    PIL's compressed ones (LZW, Deflate, PackBits, JPEG, Group 4)."""
+    sys.path.insert(0, os.path.join(HERE, "..", "spec", "oracles"))
+    import numpy as np
+    from PIL import Image
+    import still_inputs as s
+    rng = np.random.default_rng(11)
+    g8 = rng.integers(0, 256, (5, 7)).astype(np.uint8)
+    g16 = rng.integers(0, 65536, (5, 7)).astype(np.uint16)
+    rgb = rng.integers(0, 256, (5, 7, 3)).astype(np.uint8)
+    out = {
+        "grey1.tif": s.tiff_bytes([dict(arr=(g8 >> 7), bps=1, photometric=0)]),
+        "grey4.tif": s.tiff_bytes([dict(arr=(g8 >> 4), bps=4, photometric=1)]),
+        "grey16_mm.tif": s.tiff_bytes([dict(arr=g16, bps=16, photometric=1)], ">"),
+        "rgb8_planar.tif": s.tiff_bytes([dict(arr=rgb, bps=8, photometric=2, planar=2)]),
+        "rgb16_tiled.tif": s.tiff_bytes([dict(arr=np.dstack([g16] * 3), bps=16, photometric=2,
+                                              tile=16)]),
+        "palette4.tif": s.tiff_bytes([dict(arr=(g8 >> 4), bps=4, photometric=3,
+                                           colormap=rng.integers(0, 65536, (3, 16)))]),
+        "rgba8_orient6.tif": s.tiff_bytes([dict(arr=np.dstack([rgb, g8]), bps=8, photometric=2,
+                                                extra=[1], orientation=6)]),
+        "pages_thumb.tif": s.tiff_bytes([dict(arr=rgb, bps=8, photometric=2),
+                                         dict(arr=rgb[:2, :2], bps=8, photometric=2, subfile=1),
+                                         dict(arr=rgb, bps=8, photometric=2)]),
+    }
+    for name, im, kw in (("lzw.tif", Image.fromarray(rgb), {"compression": "tiff_lzw"}),
+                         ("deflate.tif", Image.fromarray(g8), {"compression": "tiff_adobe_deflate"}),
+                         ("packbits.tif", Image.fromarray(rgb), {"compression": "packbits"}),
+                         ("jpeg.tif", Image.fromarray(np.zeros((16, 16, 3), np.uint8) + 99),
+                          {"compression": "jpeg"}),
+                         ("group4.tif", Image.fromarray(g8).convert("1"), {"compression": "group4"}),
+                         ("cmyk.tif", Image.new("CMYK", (4, 4)), {})):
+        buf = io.BytesIO()
+        im.save(buf, format="TIFF", **kw)
+        out[name] = buf.getvalue()
+    return out
+
+
+def heifs():
+    """Tiny HEICs by libheif's heif-enc: lossy, lossless, with alpha, two images."""
+    from PIL import Image
+    import numpy as np
+    rng = np.random.default_rng(13)
+    tmp = tempfile.mkdtemp()
+    out = {}
+    for name, arrays, opts in (
+            ("photo.heic", [rng.integers(0, 256, (16, 16, 3))], ["-q", "50"]),
+            ("lossless.heic", [rng.integers(0, 256, (8, 8, 3))], ["-L", "-p", "chroma=444"]),
+            ("alpha.heic", [rng.integers(0, 256, (8, 8, 4))], ["-q", "50"]),
+            ("two.heic", [rng.integers(0, 256, (8, 8, 3))] * 2, ["-q", "30"])):
+        srcs = []
+        for i, a in enumerate(arrays):
+            src = os.path.join(tmp, "%s-%d.png" % (name, i))
+            Image.fromarray(a.astype(np.uint8)).save(src)
+            srcs.append(src)
+        path = os.path.join(tmp, name)
+        subprocess.run(["heif-enc", *opts, *srcs, "-o", path], check=True,
+                       stdout=subprocess.DEVNULL)
+        with open(path, "rb") as f:
+            out[name] = f.read()
+    shutil.rmtree(tmp)
+    return out
+
+
 def pdfs():
     """Tiny PDFs: PIL's, and hand-written ones for the title rules pdf.c reads."""
     from PIL import Image
@@ -450,6 +518,8 @@ def main():
             imports["%s+flags%d" % (name, flags)] = images[name] + bytes([flags])
     write(os.path.join(out, "fuzz_jpeg_import"), imports)
     write(os.path.join(out, "fuzz_png_import"), pngs())
+    write(os.path.join(out, "fuzz_tiff_import"), tiffs())
+    write(os.path.join(out, "fuzz_heif_import"), heifs())
     write(os.path.join(out, "fuzz_pdf_read"), pdfs())
     write(os.path.join(out, "fuzz_dicom_read"), dicoms(images["grey_8x8.jpg"]))
     write(os.path.join(out, "fuzz_lua_ops"), lua_programs())

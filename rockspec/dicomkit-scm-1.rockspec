@@ -30,6 +30,10 @@ external_dependencies = {
   DCMTK = { header = "dcmtk/dcmdata/dctk.h" },
   TURBOJPEG = { header = "turbojpeg.h", library = "turbojpeg" },
   SPNG = { header = "spng.h", library = "spng" },
+  -- Debian puts these headers under the multiarch include directory, which LuaRocks does not
+  -- search; the libraries it finds, and CMake's pkg-config finds the rest
+  TIFF = { library = "tiff" },
+  HEIF = { library = "heif" },
 }
 build = {
   type = "cmake",
@@ -42,6 +46,8 @@ build = {
     DCMTK_DIR = "$(DCMTK_DIR)",
     TURBOJPEG_DIR = "$(TURBOJPEG_DIR)",
     SPNG_DIR = "$(SPNG_DIR)",
+    TIFF_DIR = "$(TIFF_DIR)",
+    HEIF_DIR = "$(HEIF_DIR)",
     DICOMKIT_TESTS = "OFF",
     DICOMKIT_INSTALL_COMMAND = "OFF",
   },

@@ -524,7 +524,8 @@ describe("JPEG import #pixels", function()
     it("a GIF (an image kind dicomkit does not import), named for what it starts with", function()
       assert_refused(inputs["picture.gif"].path, "EFORMAT",
         "not an image dicomkit imports (a JPEG starts with FF D8 FF, a PNG with 89 50 4E 47 0D 0A "
-        .. "1A 0A); it starts with 47 49 46 38")
+        .. "1A 0A, a TIFF with 49 49 2A 00 or 4D 4D 00 2A, a HEIC with an ftyp box naming heic or "
+        .. "mif1); it starts with 47 49 46 38")
     end)
 
     it("an empty file", function()

@@ -127,7 +127,8 @@ describe("dicomkit subcommands", function()
         .. " -o " .. h.quote(out))
       assert.equal(1, code)
       assert.matches("not.jpg: not an image dicomkit imports (a JPEG starts with FF D8 FF, a PNG with "
-        .. "89 50 4E 47 0D 0A 1A 0A); it starts with 47 49 46 38 39 61 20 6E", err, 1, true)
+        .. "89 50 4E 47 0D 0A 1A 0A, a TIFF with 49 49 2A 00 or 4D 4D 00 2A, a HEIC with an ftyp "
+        .. "box naming heic or mif1); it starts with 47 49 46 38 39 61 20 6E", err, 1, true)
       assert.is_false(h.exists(out))
     end)
 

@@ -329,7 +329,8 @@ print(json.dumps(str(ds.file_meta.TransferSyntaxUID)))]], out)))
       -- text and a GIF under a PNG's name: refused for what they start with
       h.write_file(dir .. "/notes.png", "Patient notes, not an image\n")
       refused(dir .. "/notes.png", "not an image dicomkit imports %(a JPEG starts with FF D8 FF, a PNG "
-        .. "with 89 50 4E 47 0D 0A 1A 0A%); it starts with 50 61 74 69 65 6E 74 20", "EFORMAT")
+        .. "with 89 50 4E 47 0D 0A 1A 0A, a TIFF with 49 49 2A 00 or 4D 4D 00 2A, a HEIC with an "
+        .. "ftyp box naming heic or mif1%); it starts with 50 61 74 69 65 6E 74 20", "EFORMAT")
       h.write_file(dir .. "/empty.png", "")
       refused(dir .. "/empty.png", "empty", "EFORMAT")
       -- bytes from Lua are told apart the same way, and named by their kind

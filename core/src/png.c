@@ -101,71 +101,6 @@ int dk_png_read_header(const unsigned char *data, size_t len, const char *name,
     return rc;
 }
 
-static int host_is_big_endian(void)
-{
-    const uint16_t one = 1;
-    return *(const unsigned char *)&one == 0;
-}
-
-/* Drop or composite the alpha channel in place: `n` pixels of `channels` samples (alpha last)
- * become `channels - 1` samples each. Returns the index of the first translucent pixel when
- * not flattening and one is found (its alpha in *translucent_alpha), else -1 (with
- * *translucent_alpha set to -1 when a pixel was composited). */
-static long long strip_alpha8(unsigned char *p, size_t n, int channels, const dk_png_options *o,
-                              int *translucent_alpha)
-{
-    int colour = channels - 1;
-    unsigned char *out = p;
-    for (size_t i = 0; i < n; i++, p += channels) {
-        unsigned a = p[colour];
-        if (a != 255) {
-            if (!o->flatten) {
-                *translucent_alpha = (int)a;
-                return (long long)i;
-            }
-            *translucent_alpha = -1; /* composited */
-            for (int c = 0; c < colour; c++)
-                p[c] = (unsigned char)((p[c] * a + o->background[c] * (255u - a) + 127u) / 255u);
-        }
-        for (int c = 0; c < colour; c++)
-            *out++ = p[c];
-    }
-    return -1;
-}
-
-static long long strip_alpha16(uint16_t *p, size_t n, int channels, const dk_png_options *o,
-                               int *translucent_alpha)
-{
-    int colour = channels - 1;
-    uint16_t *out = p;
-    for (size_t i = 0; i < n; i++, p += channels) {
-        uint32_t a = p[colour];
-        if (a != 65535) {
-            if (!o->flatten) {
-                *translucent_alpha = (int)a;
-                return (long long)i;
-            }
-            *translucent_alpha = -1; /* composited */
-            for (int c = 0; c < colour; c++) {
-                uint64_t bg = (uint64_t)o->background[c] * 257u;
-                p[c] = (uint16_t)(((uint64_t)p[c] * a + bg * (65535u - a) + 32767u) / 65535u);
-            }
-        }
-        for (int c = 0; c < colour; c++)
-            *out++ = p[c];
-    }
-    return -1;
-}
-
-static void swap16(unsigned char *p, size_t len)
-{
-    for (size_t i = 0; i + 1 < len; i += 2) {
-        unsigned char t = p[i];
-        p[i] = p[i + 1];
-        p[i + 1] = t;
-    }
-}
-
 int dk_png_decode(const unsigned char *data, size_t len, const char *name,
                   const dk_png_options *opts, dk_png_image *image, dk_error *err)
 {
@@ -237,24 +172,15 @@ int dk_png_decode(const unsigned char *data, size_t len, const char *name,
     }
     /* libspng gives 16-bit samples in host order (RAW would be big-endian); DICOM's are
      * little-endian here */
-    if (bits == 16 && host_is_big_endian())
-        swap16(pixels, (size_t)decoded);
+    if (bits == 16 && dk_host_is_big_endian())
+        dk_swap16(pixels, (size_t)decoded);
 
     image->alpha = DK_PNG_NO_ALPHA;
     if (alpha) {
-        int a = 0;
-        long long at = bits == 16 ? strip_alpha16((uint16_t *)(void *)pixels, n, channels, opts, &a)
-                                  : strip_alpha8(pixels, n, channels, opts, &a);
-        if (at >= 0) {
-            rc = dk_error_set(err, DK_EUNSUPPORTED,
-                              "%s: has translucent pixels (the first at column %llu, row %llu, "
-                              "alpha %d of %d) and DICOM stores no alpha; flatten it onto a "
-                              "background (flatten = \"white\", --flatten white)",
-                              who, (unsigned long long)(at % info.width),
-                              (unsigned long long)(at / info.width), a, bits == 16 ? 65535 : 255);
+        rc = dk_strip_alpha(pixels, n, channels, bits, (int)info.width, opts, who, &image->alpha,
+                            err);
+        if (rc != DK_OK)
             goto done;
-        }
-        image->alpha = a == -1 ? DK_PNG_ALPHA_FLATTENED : DK_PNG_ALPHA_OPAQUE;
     }
     struct spng_iccp iccp;
     if (spng_get_iccp(ctx, &iccp) == 0 && iccp.profile_len > 0) {
@@ -273,11 +199,14 @@ int dk_png_decode(const unsigned char *data, size_t len, const char *name,
     image->columns = (int)info.width;
     image->samples = colour ? 3 : 1;
     image->bits = bits;
+    image->frames = 1;
     image->source_bits = info.bit_depth;
     image->palette_expanded = info.color_type == 3;
     rc = DK_OK;
 done:
     free(pixels);
     spng_ctx_free(ctx);
+    if (rc != DK_OK)
+        dk_decoded_image_free(image);
     return rc;
 }

@@ -9,7 +9,7 @@ usage: dicomkit                          the REPL (dk is loaded)
        dicomkit COMMAND [OPTIONS]        one job; `dicomkit COMMAND --help` for its options
 
 commands:
-  create      make a DICOM object from a template and an image (JPEG, PNG), several JPEGs, a PDF
+  create      make a DICOM object from a template and an image (JPEG, PNG, TIFF, HEIC), several JPEGs, a PDF
               or raw pixels
               (dicomkit COMMAND --help for each; help(x) in the REPL for the Lua API)
   dump        print files as text, or as DICOM JSON (--json)
@@ -119,13 +119,15 @@ local function parse_sets(list, usage)
 end
 
 commands.create = {
-  description = "Make a DICOM object from a template and its input: an image (JPEG or PNG, told "
-    .. "apart by its content), several JPEGs (the frames of one object), a PDF, or raw pixels.",
+  description = "Make a DICOM object from a template and its input: an image (JPEG, PNG, TIFF or "
+    .. "HEIC, told apart by its content), several JPEGs (the frames of one object), a PDF, or raw "
+    .. "pixels.",
   run = function(args)
     local p = parser_for("create", commands.create.description)
     p:argument("template", "Template name (dicomkit templates lists them).")
-    p:option("-i --input", "The image to import: a JPEG (kept as it is where the IOD allows) or a "
-      .. "PNG (stored losslessly); a PDF for encapsulated_pdf. Given again, JPEGs become the "
+    p:option("-i --input", "The image to import: a JPEG (kept as it is where the IOD allows), a "
+      .. "PNG, a TIFF (every page a frame) or a HEIC (decoded, stored losslessly); a PDF for "
+      .. "encapsulated_pdf. Given again, JPEGs become the "
       .. "frames of one multi-frame object, in the order given."):count("*")
     p:option("--jpeg", "The same as --input (the older name)."):count("*")
     p:option("--raw", "Raw pixels file instead of an image (needs --rows, --columns)."):count("*")
@@ -136,17 +138,17 @@ commands.create = {
     p:option("-o --out", "Where to write the object ('-' for standard output)."):count(1)
     p:option("--set", "Set an attribute: Keyword=Value (repeatable; '\\' separates values)."):count("*")
     p:flag("--decode", "Decode the JPEG to native pixels.")
-    p:option("--flatten", "PNG with translucent pixels: composite them onto white, black or R,G,B "
-      .. "(0..255 each); without it such a PNG is refused.")
-    p:option("--compression", "PNG: how the decoded pixels are stored, all lossless: jpeg-ls "
+    p:option("--flatten", "PNG, TIFF or HEIC with translucent pixels: composite them onto white, "
+      .. "black or R,G,B (0..255 each); without it such an image is refused.")
+    p:option("--compression", "PNG, TIFF, HEIC: how the decoded pixels are stored, all lossless: jpeg-ls "
       .. "(default; smallest for photos), deflate (Deflated Explicit VR Little Endian; often far "
       .. "smaller for screenshots of text) or none."):choices({ "jpeg-ls", "deflate", "none" })
-    p:flag("--uncompressed", "PNG: the same as --compression none.")
+    p:flag("--uncompressed", "PNG, TIFF, HEIC: the same as --compression none.")
     p:flag("--keep-markers", "Keep the photo's metadata (EXIF, GPS, XMP, comments).")
     p:flag("--keep-orientation", "Leave the pixels as stored, ignoring EXIF orientation.")
     p:option("--max-pixels", "Refuse images of more pixels than this (default 268435456)."):convert(math.tointeger)
-    p:flag("--implicit", "Write Implicit VR Little Endian (native pixels only; a PNG is then "
-      .. "stored uncompressed).")
+    p:flag("--implicit", "Write Implicit VR Little Endian (native pixels only; a PNG, TIFF or "
+      .. "HEIC is then stored uncompressed).")
     p:flag("-q --quiet", "Print nothing on success.")
     local a, usage = parse(p, args)
     if #a.input > 0 and #a.jpeg > 0 then
@@ -204,6 +206,16 @@ commands.create = {
         or report.mode
       if report.alpha == "flattened" then how = how .. ", alpha flattened"
       elseif report.alpha == "opaque" then how = how .. ", opaque alpha dropped" end
+      if report.input == "heif" then how = how .. ", decoded from HEVC (marked lossy)" end
+      if report.inverted then how = how .. ", WhiteIsZero inverted to MONOCHROME2" end
+      if report.input ~= "jpeg" and report.orientation_applied then
+        how = how .. (report.orientation and report.orientation > 1
+          and (", turned upright (orientation %d)"):format(report.orientation) or ", turned upright")
+      end
+      if (report.pages_skipped or 0) > 0 then
+        how = how .. (", %d reduced-resolution page%s left out"):format(report.pages_skipped,
+          report.pages_skipped == 1 and "" or "s")
+      end
       -- on standard output goes the object itself: the summary then goes to standard error
       local to = a.out == "-" and io.stderr or io.stdout
       -- the IOD the object is (a template can choose one by its input: several frames)

@@ -100,12 +100,13 @@ ds:save(path | file [, {transfer_syntax = "explicit"|"implicit"|UID, validate = 
   ["ds:transfer_syntax"] = "ds:transfer_syntax() -> UID\n  How the pixel data is held.",
   ["ds:set_pixels"] = [[
 ds:set_pixels(source [, opts]) -> report | nil, message, code
-  source: an image path, {path=}, {bytes=[, name=]} (a JPEG or a PNG, told apart by its first
-  bytes), a list of JPEGs (the frames of one object), or raw pixels {rows=, columns=, samples=,
-  bits=, data=, photometric=}. opts (JPEG): decode, keep_markers, orientation = "apply"|"keep",
-  allow_rgb, max_pixels; (PNG): flatten = "white"|"black"|"R,G,B", compression = "jpeg-ls"|
-  "deflate"|"none", max_pixels. The report says what happened: input, mode ("passthrough",
-  "decoded", "lossless", "native"), rows, columns, photometric, frames, transfer_syntax, ...]],
+  source: an image path, {path=}, {bytes=[, name=]} (a JPEG, PNG, TIFF or HEIC, told apart by
+  its first bytes; a TIFF's pages are frames), a list of JPEGs (the frames of one object), or
+  raw pixels {rows=, columns=, samples=, bits=, data=, photometric=}.
+  opts (JPEG): decode, keep_markers, orientation = "apply"|"keep", allow_rgb, max_pixels;
+  (PNG, TIFF, HEIC): flatten = "white"|"black"|"R,G,B", compression = "jpeg-ls"|"deflate"|
+  "none", max_pixels. The report says what happened: input, mode ("passthrough", "decoded",
+  "lossless", "native"), rows, columns, photometric, frames, transfer_syntax, ...]],
   ["ds:set_document"] = [[
 ds:set_document(path | {path=} | {bytes=, name=}) -> info | nil, message, code
   A PDF, whole and unchanged, into EncapsulatedDocument with its length and MIME type (the

@@ -169,6 +169,9 @@ static void push_report(lua_State *L, const char *kind, const dk_pixel_report *r
         set_int(L, "bits", r->bits);
         set_int(L, "source_bits", r->source_bits);
         set_bool(L, "palette_expanded", r->palette_expanded);
+        set_bool(L, "inverted", r->inverted);
+        set_int(L, "pages_skipped", r->pages_skipped);
+        set_int(L, "frames", r->frames > 0 ? r->frames : 1);
         static const char *const alpha[] = {"none", "opaque", "flattened"};
         lua_pushstring(L, alpha[r->alpha >= 0 && r->alpha <= 2 ? r->alpha : 0]);
         lua_setfield(L, -2, "alpha");
@@ -225,7 +228,8 @@ static int refuse_kind(lua_State *L, const char *name, const unsigned char *head
     else
         dk_error_set(&err, DK_EFORMAT,
                      "%s: not an image dicomkit imports (a JPEG starts with FF D8 FF, a PNG with "
-                     "89 50 4E 47 0D 0A 1A 0A); it starts with %s",
+                     "89 50 4E 47 0D 0A 1A 0A, a TIFF with 49 49 2A 00 or 4D 4D 00 2A, a HEIC "
+                     "with an ftyp box naming heic or mif1); it starts with %s",
                      name, hex);
     return ldk_fail(L, &err);
 }
@@ -364,7 +368,7 @@ static int set_frames(lua_State *L, dk_dataset *ds, const dk_jpeg_options *opts)
         lua_rawseti(L, keep, i); /* the frame's entry: its strings live as long as `keep` */
         const char *kind;
         if (path != NULL) {
-            unsigned char head[8];
+            unsigned char head[64];
             size_t got = 0;
             dk_error err;
             if (peek_file(path, head, sizeof head, &got, &err) != DK_OK)
@@ -421,12 +425,12 @@ static int set_frames(lua_State *L, dk_dataset *ds, const dk_jpeg_options *opts)
 }
 
 /* ds:set_pixels(source [, opts]) -> report | nil, message, code
- *   source: an image path (a string is always a path), {path=} or {bytes=[, name=]}: a JPEG or
- *   a PNG, told apart by their first bytes; an array of JPEG paths (or {path=} / {bytes=}
+ *   source: an image path (a string is always a path), {path=} or {bytes=[, name=]}: a JPEG, a
+ *   PNG, a TIFF (every page a frame) or a HEIC, told apart by their first bytes; an array of JPEG paths (or {path=} / {bytes=}
  *   tables), the frames of one object; or {rows=, columns=, samples=, bits=, data=,
  *   photometric=} for raw pixels.
  *   opts (JPEG): decode, keep_markers, allow_rgb, orientation = "apply"|"keep", max_pixels.
- *   opts (PNG): flatten = "white"|"black"|"R,G,B"|{R,G,B}, compression = "jpeg-ls" (default)
+ *   opts (PNG, TIFF, HEIC): flatten = "white"|"black"|"R,G,B"|{R,G,B}, compression = "jpeg-ls" (default)
  *   | "deflate" | "none", uncompressed (= compression "none"), max_pixels. */
 static int l_set_pixels(lua_State *L)
 {
@@ -498,7 +502,7 @@ static int l_set_pixels(lua_State *L)
     int rc;
     const char *kind;
     if (path != NULL) {
-        unsigned char head[8];
+        unsigned char head[64]; /* a HEIF's ftyp box lists its brands */
         size_t n = 0;
         if ((rc = peek_file(path, head, sizeof head, &n, &err)) != DK_OK)
             return ldk_fail(L, &err);
@@ -513,13 +517,18 @@ static int l_set_pixels(lua_State *L)
             unsigned char *data = NULL;
             rc = dk_read_file(path, &data, &len, &err);
             if (rc == DK_OK)
-                rc = dk_dataset_set_png(ds, data, len, path, &png, compression, &report, &err);
+                rc = dk_dataset_set_image(ds, data, len, path, &png, compression, &report, &err);
             dk_free(data);
         }
     } else {
         kind = dk_image_kind(bytes, len);
         if (name == NULL)
-            name = kind == NULL ? "image data" : strcmp(kind, "jpeg") == 0 ? "JPEG data" : "PNG data";
+            name = kind == NULL                 ? "image data"
+                   : strcmp(kind, "jpeg") == 0  ? "JPEG data"
+                   : strcmp(kind, "png") == 0   ? "PNG data"
+                   : strcmp(kind, "tiff") == 0  ? "TIFF data"
+                   : strcmp(kind, "heif") == 0  ? "HEIF data"
+                                                : "PDF data";
         if (kind == NULL)
             return refuse_kind(L, name, bytes, len);
         if (strcmp(kind, "pdf") == 0)
@@ -527,7 +536,7 @@ static int l_set_pixels(lua_State *L)
         if (strcmp(kind, "jpeg") == 0)
             rc = dk_dataset_set_jpeg(ds, bytes, len, name, &opts, &report, &err);
         else
-            rc = dk_dataset_set_png(ds, bytes, len, name, &png, compression, &report, &err);
+            rc = dk_dataset_set_image(ds, bytes, len, name, &png, compression, &report, &err);
     }
     if (rc != DK_OK)
         return ldk_fail(L, &err);

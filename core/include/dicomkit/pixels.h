@@ -14,7 +14,9 @@
 
 #include "dicomkit/dataset.h"
 #include "dicomkit/pdf.h"
+#include "dicomkit/heif.h"
 #include "dicomkit/png.h"
+#include "dicomkit/tiff.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -24,7 +26,9 @@ extern "C" {
 #define DK_TS_JPEGLS_LOSSLESS "1.2.840.10008.1.2.4.80"
 
 /* What an input file is, from its first bytes (never its name): "jpeg" (FF D8 FF), "png" (the
- * PNG signature), "pdf" ("%PDF-" within the first 1024 bytes), or NULL for anything else. */
+ * PNG signature), "tiff" (II*\0, MM\0*, or BigTIFF's), "heif" (an ISO BMFF ftyp box naming a
+ * HEIF brand: heic, heix, heim, heis, hevc, hevx, mif1, msf1), "pdf" ("%PDF-" within the first
+ * 1024 bytes), or NULL for anything else. 16 bytes are enough for all but a PDF. */
 const char *dk_image_kind(const unsigned char *data, size_t len);
 
 typedef struct dk_jpeg_options {
@@ -60,7 +64,9 @@ typedef struct dk_pixel_report {
     int compressed;           /* 1: native pixels stored as JPEG-LS lossless */
     int deflated;             /* 1: stored under Deflated Explicit VR Little Endian */
     char transfer_syntax[65]; /* the root's transfer syntax after the import */
-    int frames;               /* frames stored (dk_dataset_set_jpeg_frames), 0 for one image */
+    int frames;               /* frames stored (0 or 1 for one image) */
+    int inverted;             /* TIFF WhiteIsZero turned into MONOCHROME2 */
+    int pages_skipped;        /* TIFF reduced-resolution pages (thumbnails) left out */
 } dk_pixel_report;
 
 /* Import a JPEG held in memory (`name` names it in messages). See dk_jpeg_options.
@@ -116,10 +122,17 @@ enum dk_compression {
     DK_COMPRESS_DEFLATE = 2  /* native, Deflated Explicit VR Little Endian */
 };
 
-/* Import a PNG held in memory (see png.h for what it decodes to and the alpha rule), stored as
- * `compression` says; should the JPEG-LS encoder fail, the pixels stay native and
- * report->reason says why. LossyImageCompression is "00". An iCCP profile goes to ICCProfile as
- * a JPEG's does. Errors as dk_png_decode's, naming `name`. */
+/* Import a PNG, a TIFF or a HEIF held in memory, told apart by their first bytes (png.h,
+ * tiff.h and heif.h say what each decodes to; image.h the alpha rule), stored as `compression`
+ * says; should the JPEG-LS encoder fail, the pixels stay native and report->reason says why.
+ * Several pages (TIFF) make several frames (NumberOfFrames). LossyImageCompression is "00"
+ * (for HEIF, whose pixels were lossy-compressed once, the caller's template says otherwise).
+ * An ICC profile goes to ICCProfile as a JPEG's does. Errors as the decoders', naming `name`. */
+int dk_dataset_set_image(dk_dataset *ds, const unsigned char *data, size_t len, const char *name,
+                         const dk_decode_options *opts, int compression, dk_pixel_report *report,
+                         dk_error *err);
+
+/* The same, for a PNG (kept for callers that know they hold one). */
 int dk_dataset_set_png(dk_dataset *ds, const unsigned char *png, size_t len, const char *name,
                        const dk_png_options *opts, int compression, dk_pixel_report *report,
                        dk_error *err);

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "dicomkit/error.h"
+#include "dicomkit/image.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -41,31 +42,14 @@ typedef struct dk_png_info {
     int has_trns;   /* a tRNS chunk names a transparent colour or palette alphas */
 } dk_png_info;
 
-typedef struct dk_png_options {
-    int flatten;               /* 1: composite translucent pixels onto `background` */
-    unsigned char background[3]; /* R, G, B (grey images use the first) */
-    size_t max_pixels;         /* 0: DK_PNG_DEFAULT_MAX_PIXELS */
-} dk_png_options;
+/* The options and the decoded image are those every still-image decoder shares (image.h). */
+typedef dk_decode_options dk_png_options;
+typedef dk_decoded_image dk_png_image;
 
-#define DK_PNG_DEFAULT_MAX_PIXELS ((size_t)268435456u)
-
-enum dk_png_alpha {
-    DK_PNG_NO_ALPHA = 0,   /* the PNG had no transparency */
-    DK_PNG_ALPHA_OPAQUE = 1, /* it had an alpha channel or tRNS, every pixel opaque: dropped */
-    DK_PNG_ALPHA_FLATTENED = 2 /* translucent pixels composited onto the background */
-};
-
-typedef struct dk_png_image {
-    unsigned char *pixels; /* malloc'ed, `len` bytes and room for one more; free with free() */
-    size_t len;
-    int rows, columns, samples; /* samples 1 (grey) or 3 (RGB) */
-    int bits;                   /* 8 or 16 */
-    int source_bits;            /* the PNG's bit depth */
-    int palette_expanded;       /* 1 for an indexed PNG */
-    int alpha;                  /* enum dk_png_alpha */
-    unsigned char *icc;         /* the iCCP profile (malloc'ed, free with free()), or NULL */
-    size_t icc_len;
-} dk_png_image;
+#define DK_PNG_DEFAULT_MAX_PIXELS DK_DECODE_DEFAULT_MAX_PIXELS
+#define DK_PNG_NO_ALPHA DK_ALPHA_NONE
+#define DK_PNG_ALPHA_OPAQUE DK_ALPHA_OPAQUE
+#define DK_PNG_ALPHA_FLATTENED DK_ALPHA_FLATTENED
 
 /* Read IHDR (and look for tRNS). DK_EFORMAT for a broken or non-PNG, DK_EINVAL for a size
  * DICOM cannot hold or over max_pixels (0: the default). */

@@ -152,11 +152,11 @@ const char *icc_color_space(const unsigned char *icc, size_t len)
     return nullptr;
 }
 
-void stage_lossy(staged &s, double ratio)
+void stage_lossy(staged &s, double ratio, const char *method = "ISO_10918_1")
 {
     char buf[17];
     s.add(string_element(DCM_LossyImageCompression, EVR_CS, "01"));
-    s.add(string_element(DCM_LossyImageCompressionMethod, EVR_CS, "ISO_10918_1"));
+    s.add(string_element(DCM_LossyImageCompressionMethod, EVR_CS, method));
     if (dk_vr_format_ds(ratio, buf, "LossyImageCompressionRatio", nullptr) == DK_OK)
         s.add(string_element(DCM_LossyImageCompressionRatio, EVR_DS, buf));
 }
@@ -579,10 +579,13 @@ int set_jpeg_frames(dk_dataset *ds, std::vector<bytes_block> &sources,
 // reads (so nothing it might add leaks into ours). Returns the PixelData element holding only
 // the compressed representation, or nullptr with *why saying what the encoder said.
 DcmElement *jpegls_pixel_data(const unsigned char *pixels, size_t len, int rows, int columns,
-                              int samples, int bits, const char *photometric, std::string *why)
+                              int samples, int bits, const char *photometric, int frames,
+                              std::string *why)
 {
     init_jpegls();
     DcmDataset scratch;
+    if (frames > 1)
+        scratch.putAndInsertString(DCM_NumberOfFrames, std::to_string(frames).c_str());
     scratch.putAndInsertUint16(DCM_SamplesPerPixel, (Uint16)samples);
     scratch.putAndInsertString(DCM_PhotometricInterpretation, photometric);
     scratch.putAndInsertUint16(DCM_Rows, (Uint16)rows);
@@ -616,28 +619,30 @@ DcmElement *jpegls_pixel_data(const unsigned char *pixels, size_t len, int rows,
     return scratch.remove(pd);
 }
 
-int set_png(dk_dataset *ds, const unsigned char *data, size_t len, const char *who,
-            const dk_png_options *opts, int compression, dk_pixel_report *report, dk_error *err)
+// A decoded image (PNG, TIFF, HEIF) into the dataset, its pixels stored as `compression` says.
+// The image's buffers are taken over (freed here either way).
+int set_decoded(dk_dataset *ds, dk_decoded_image &img, size_t source_len, const char *who,
+                int compression, dk_pixel_report *report, dk_error *err)
 {
-    dk_png_image img;
-    int rc = dk_png_decode(data, len, who, opts, &img, err);
-    if (rc != DK_OK)
-        return rc;
     // the decoded pixels become a block (malloc'ed with a byte to spare, as adopt_value needs)
     bytes_block pixels;
     pixels.data.reset(img.pixels, free);
     pixels.cap = img.len + 1;
     pixels.len = img.len;
+    img.pixels = nullptr;
     std::unique_ptr<unsigned char, void (*)(void *)> icc(img.icc, free);
+    img.icc = nullptr;
+    int frames = img.frames > 0 ? img.frames : 1;
 
     const char *photometric = img.samples == 1 ? "MONOCHROME2" : "RGB";
     staged s;
+    int rc;
     E_TransferSyntax xfer = EXS_LittleEndianExplicit;
     DcmElement *compressed = nullptr;
     if (compression == DK_COMPRESS_JPEGLS) {
         std::string why;
         compressed = jpegls_pixel_data(pixels.data.get(), img.len, img.rows, img.columns,
-                                       img.samples, img.bits, photometric, &why);
+                                       img.samples, img.bits, photometric, frames, &why);
         if (compressed == nullptr)
             snprintf(report->reason, sizeof report->reason, "%s", why.c_str());
     }
@@ -665,8 +670,15 @@ int set_png(dk_dataset *ds, const unsigned char *data, size_t len, const char *w
             report->deflated = 1;
         }
     }
-    stage_image_pixel(s, img.rows, img.columns, img.samples, img.bits, photometric);
-    stage_lossless(s);
+    stage_image_pixel(s, img.rows, img.columns, img.samples, img.bits, photometric,
+                      (size_t)frames);
+    report->source_bytes = source_len;
+    if (img.lossy_method != nullptr)
+        // pixels once lossy-compressed stay marked so (PS3.3 C.7.6.1.1.5), at the ratio the
+        // source was compressed at
+        stage_lossy(s, source_len ? (double)img.len / (double)source_len : 0, img.lossy_method);
+    else
+        stage_lossless(s);
     stage_icc(s, icc.get(), img.icc_len, report);
     s.install(ds);
     ds->xfer = xfer;
@@ -679,7 +691,11 @@ int set_png(dk_dataset *ds, const unsigned char *data, size_t len, const char *w
     report->source_bits = img.source_bits;
     report->palette_expanded = img.palette_expanded;
     report->alpha = img.alpha;
-    report->source_bytes = len;
+    report->inverted = img.inverted;
+    report->orientation = img.orientation;
+    report->orientation_applied = img.orientation_applied;
+    report->pages_skipped = img.pages_skipped;
+    report->frames = frames;
     report->compression_ratio = report->stored_bytes ? (double)img.len / report->stored_bytes : 0;
     snprintf(report->photometric, sizeof report->photometric, "%s", photometric);
     return DK_OK;
@@ -735,6 +751,10 @@ const char *dk_image_kind(const unsigned char *data, size_t len)
         return "jpeg";
     if (dk_is_png(data, len))
         return "png";
+    if (dk_is_tiff(data, len))
+        return "tiff";
+    if (dk_is_heif(data, len))
+        return "heif";
     if (dk_is_pdf(data, len))
         return "pdf";
     return nullptr;
@@ -808,7 +828,15 @@ int dk_dataset_set_png(dk_dataset *ds, const unsigned char *png, size_t len, con
                        const dk_png_options *opts, int compression, dk_pixel_report *report,
                        dk_error *err)
 {
-    const char *who = name ? name : "PNG data";
+    return dk_dataset_set_image(ds, png, len, name ? name : "PNG data", opts, compression, report,
+                                err);
+}
+
+int dk_dataset_set_image(dk_dataset *ds, const unsigned char *data, size_t len, const char *name,
+                         const dk_decode_options *opts, int compression, dk_pixel_report *report,
+                         dk_error *err)
+{
+    const char *who = name ? name : "image data";
     dk_pixel_report local;
     if (report == nullptr)
         report = &local;
@@ -819,7 +847,20 @@ int dk_dataset_set_png(dk_dataset *ds, const unsigned char *png, size_t len, con
             return rc;
         if (compression < DK_COMPRESS_JPEGLS || compression > DK_COMPRESS_DEFLATE)
             return dk_error_set(err, DK_EINVAL, "%s: unknown compression %d", who, compression);
-        rc = set_png(ds, png, len, who, opts, compression, report, err);
+        dk_decoded_image img;
+        memset(&img, 0, sizeof img);
+        if (dk_is_png(data, len))
+            rc = dk_png_decode(data, len, who, opts, &img, err);
+        else if (dk_is_tiff(data, len))
+            rc = dk_tiff_decode(data, len, who, opts, &img, err);
+        else if (dk_is_heif(data, len))
+            rc = dk_heif_decode(data, len, who, opts, &img, err);
+        else
+            return dk_error_set(err, DK_EFORMAT, "%s: not a PNG, TIFF or HEIF image", who);
+        if (rc != DK_OK)
+            return rc;
+        rc = set_decoded(ds, img, len, who, compression, report, err);
+        dk_decoded_image_free(&img);
         if (rc == DK_OK)
             snprintf(report->transfer_syntax, sizeof report->transfer_syntax, "%s",
                      DcmXfer(ds->xfer).getXferID());

@@ -8,15 +8,16 @@ local common = {}
 
 --- Lower-case params are options; CamelCase params are DICOM keywords set as given.
 common.options = {
-  input = "path of the image to import (a JPEG or a PNG, told apart by its content), or a list of "
-    .. "JPEG paths: the frames of one multi-frame object",
+  input = "path of the image to import (a JPEG, PNG, TIFF or HEIC, told apart by its content; a "
+    .. "TIFF's pages are frames), or a list of JPEG paths: the frames of one multi-frame object",
   jpeg = "the same as input (the older name)",
-  jpeg_bytes = "the bytes of an image to import (a string; JPEG or PNG)",
+  jpeg_bytes = "the bytes of an image to import (a string; JPEG, PNG, TIFF or HEIC)",
   pixels = "raw pixels: {rows=, columns=, samples=, bits=, data=, photometric=}",
   decode = "decode the JPEG to native pixels",
-  flatten = "PNG with translucent pixels: composite onto \"white\", \"black\", \"R,G,B\" or {R, G, B}",
-  compression = "PNG: \"jpeg-ls\" (default), \"deflate\" (often far smaller for screenshots of text) or \"none\"",
-  uncompressed = "PNG: store the pixels uncompressed (compression = \"none\")",
+  flatten = "PNG, TIFF or HEIC with translucent pixels: composite onto \"white\", \"black\", \"R,G,B\" or {R, G, B}",
+  compression = "PNG, TIFF, HEIC: \"jpeg-ls\" (default), \"deflate\" (often far smaller for "
+    .. "screenshots of text) or \"none\"",
+  uncompressed = "PNG, TIFF, HEIC: store the pixels uncompressed (compression = \"none\")",
   keep_markers = "keep the photo's metadata segments (EXIF, XMP, ...)",
   orientation = "'apply' (default) or 'keep' the EXIF orientation",
   max_pixels = "refuse larger images",

@@ -41,6 +41,14 @@ function T.fill(ds, params, self)
   -- JPEG Baseline as YBR_FULL_422 (the IOD's PhotometricInterpretation for lossy JPEG)
   local report, msg, code = common.pixels(ds, p, false)
   if not report then return nil, msg, code end
+  if (report.frames or 1) > 1 then
+    -- the IOD is multi-frame, but its frames are a sequence in time (FrameTime, C.7.6.6), which
+    -- pages or separate photos do not have: one frame here, never a NumberOfFrames that lies
+    local source = p.input or p.jpeg or "the image"
+    if type(source) == "table" then source = table.concat(source, ", ") end
+    return nil, ("%s: %s takes one frame here, not %d; several images make one multi-frame object "
+      .. "with secondary_capture"):format(source, self.iod, report.frames), "EUNSUPPORTED"
+  end
   local date, time = common.timestamps(p)
 
   common.patient(ds, p)

@@ -58,6 +58,9 @@ function T.fill(ds, params, self)
       -- C.8.6.3: grey multi-frame SC pixels are stored values as they are (identity rescale)
       ds.RescaleIntercept = 0
       ds.RescaleSlope = 1
+      -- RescaleType is 1C there, required when BitsStored is over 8: US, unspecified (the pixels
+      -- are a scan's or a picture's values, no physical unit)
+      if kind == "grey16" then ds.RescaleType = "US" end
     end
   end
   local date, time = common.timestamps(p)
