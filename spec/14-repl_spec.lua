@@ -85,7 +85,7 @@ describe("the REPL in a terminal #repl", function()
     term:wait_for("template vl_photographic: VL Photographic Image (SOP Class 1.2.840.10008.5.1.4.1.1.77.1.4)")
     local screen = term:screen()
     -- the options every template takes and this one's own, each with what it does
-    assert.matches("\n    input +path of the image to import %(a JPEG or a PNG", screen)
+    assert.matches("\n    input +path of the image to import %(a JPEG, PNG, TIFF or HEIC", screen)
     assert.matches("\n    jpeg +the same as input %(the older name%)\n", screen)
     assert.matches("\n    now +the time stamps to use, as os.time%(%) seconds\n", screen)
     assert.matches("\n    uid_root +org root for generated UIDs\n", screen)
