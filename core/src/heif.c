@@ -165,16 +165,8 @@ static int decode_one(struct heif_context *ctx, heif_item_id id, int n, const ch
     }
     /* room for `n` frames and the decoder's alpha before it is stripped */
     size_t need = frame * (size_t)(n - 1) + (size_t)iw * (size_t)ih * px + 1;
-    if (need > *cap) {
-        size_t want = *cap * 2 > need ? *cap * 2 : need;
-        unsigned char *grown = realloc(*pixels, want);
-        if (grown == NULL) {
-            rc = dk_error_set(err, DK_ENOMEM, "%s: out of memory for image %d", who, n);
-            goto done;
-        }
-        *pixels = grown;
-        *cap = want;
-    }
+    if ((rc = dk_image_reserve(pixels, cap, need, who, err)) != DK_OK)
+        goto done;
     unsigned char *out = *pixels + frame * (size_t)(n - 1);
     for (int y = 0; y < ih; y++)
         memcpy(out + (size_t)y * (size_t)iw * px, plane + (size_t)y * (size_t)stride,

@@ -19,6 +19,21 @@ int dk_host_is_big_endian(void)
     return *(const unsigned char *)&one == 0;
 }
 
+int dk_image_reserve(unsigned char **buf, size_t *cap, size_t need, const char *who,
+                     dk_error *err)
+{
+    if (need <= *cap)
+        return DK_OK;
+    size_t want = *cap > need / 2 ? *cap * 2 : need;
+    unsigned char *grown = realloc(*buf, want);
+    if (grown == NULL)
+        return dk_error_set(err, DK_ENOMEM, "%s: out of memory for %zu bytes of pixels", who,
+                            want);
+    *buf = grown;
+    *cap = want;
+    return DK_OK;
+}
+
 void dk_swap16(unsigned char *p, size_t len)
 {
     for (size_t i = 0; i + 1 < len; i += 2) {

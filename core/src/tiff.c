@@ -518,18 +518,8 @@ int dk_tiff_decode(const unsigned char *data, size_t len, const char *name,
                               "PixelData element holds", who, n);
             break;
         }
-        if (frame_bytes * (size_t)n + 1 > cap) {
-            size_t want = cap ? cap * 2 : frame_bytes + 1;
-            if (want < frame_bytes * (size_t)n + 1)
-                want = frame_bytes * (size_t)n + 1;
-            unsigned char *grown = realloc(pixels, want);
-            if (grown == NULL) {
-                rc = dk_error_set(err, DK_ENOMEM, "%s: out of memory for %d pages", who, n);
-                break;
-            }
-            pixels = grown;
-            cap = want;
-        }
+        if ((rc = dk_image_reserve(&pixels, &cap, frame_bytes * (size_t)n + 1, who, err)) != DK_OK)
+            break;
         unsigned char *out = pixels + frame_bytes * (size_t)frames;
         if ((rc = decode_page(tif, &s, &pg, who, n, opts, out, image, err)) != DK_OK)
             break;

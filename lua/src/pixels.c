@@ -459,12 +459,12 @@ static int l_set_pixels(lua_State *L)
     }
     if (lua_type(L, 2) == LUA_TTABLE && lua_rawlen(L, 2) > 0)
         return set_frames(L, ds, &opts);
-    dk_png_options png;
-    memset(&png, 0, sizeof png);
+    dk_decode_options decoding; /* PNG, TIFF, HEIF */
+    memset(&decoding, 0, sizeof decoding);
     int compression = DK_COMPRESS_JPEGLS;
     if (!lua_isnoneornil(L, 3)) {
-        png.flatten = flatten_option(L, 3, png.background);
-        png.max_pixels = opts.max_pixels;
+        decoding.flatten = flatten_option(L, 3, decoding.background);
+        decoding.max_pixels = opts.max_pixels;
         lua_getfield(L, 3, "compression");
         static const char *const kinds[] = {"jpeg-ls", "none", "deflate", NULL};
         if (!lua_isnil(L, -1))
@@ -517,7 +517,7 @@ static int l_set_pixels(lua_State *L)
             unsigned char *data = NULL;
             rc = dk_read_file(path, &data, &len, &err);
             if (rc == DK_OK)
-                rc = dk_dataset_set_image(ds, data, len, path, &png, compression, &report, &err);
+                rc = dk_dataset_set_image(ds, data, len, path, &decoding, compression, &report, &err);
             dk_free(data);
         }
     } else {
@@ -536,7 +536,7 @@ static int l_set_pixels(lua_State *L)
         if (strcmp(kind, "jpeg") == 0)
             rc = dk_dataset_set_jpeg(ds, bytes, len, name, &opts, &report, &err);
         else
-            rc = dk_dataset_set_image(ds, bytes, len, name, &png, compression, &report, &err);
+            rc = dk_dataset_set_image(ds, bytes, len, name, &decoding, compression, &report, &err);
     }
     if (rc != DK_OK)
         return ldk_fail(L, &err);

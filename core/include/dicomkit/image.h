@@ -70,6 +70,12 @@ int dk_strip_alpha(void *pixels, size_t n, int channels, int bits, int columns,
 int dk_orient_frames(unsigned char *pixels, int frames, int *rows, int *columns,
                      size_t pixel_bytes, int orientation, dk_error *err);
 
+/* Make *buf (malloc'ed, *cap bytes, or NULL and 0) hold at least `need` bytes, at least doubling
+ * it so frames appended one by one cost amortised linear time. DK_ENOMEM names `who`; *buf is
+ * then unchanged. */
+int dk_image_reserve(unsigned char **buf, size_t *cap, size_t need, const char *who,
+                     dk_error *err);
+
 /* Byte-swap 16-bit samples in place. */
 void dk_swap16(unsigned char *p, size_t len);
 
