@@ -462,6 +462,20 @@ def heifs():
                        stdout=subprocess.DEVNULL)
         with open(path, "rb") as f:
             out[name] = f.read()
+    # a stream of 1024x1000 in a container whose ispe says 8x8: the pixel limit must hold for
+    # what is decoded (found by fuzz_heif_import in CI)
+    src = os.path.join(tmp, "big.png")
+    Image.new("RGB", (1024, 1000), (90, 30, 200)).save(src)
+    path = os.path.join(tmp, "big.heic")
+    subprocess.run(["heif-enc", "-q", "10", src, "-o", path], check=True,
+                   stdout=subprocess.DEVNULL)
+    with open(path, "rb") as f:
+        b = bytearray(f.read())
+    i = b.find(b"ispe")
+    while i >= 0:
+        b[i + 8:i + 16] = (8).to_bytes(4, "big") * 2
+        i = b.find(b"ispe", i + 4)
+    out["understated.heic"] = bytes(b)
     shutil.rmtree(tmp)
     return out
 

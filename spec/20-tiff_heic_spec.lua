@@ -212,6 +212,10 @@ b = bytearray(hh); m = b.find(b"mdat"); struct.pack_into(">I", b, m + 4, 0x7FFFF
 put("corrupt.heic", bytes(b))
 b = bytearray(hh); i = b.find(b"ispe"); struct.pack_into(">II", b, i + 8, 60000, 60000)
 put("huge.heic", bytes(b))
+b = bytearray(hh); i = b.find(b"ispe")
+while i >= 0:
+    struct.pack_into(">II", b, i + 8, 8, 8); i = b.find(b"ispe", i + 4)
+put("understated.heic", bytes(b))
 put("notes.tif", b"Patient notes, not a scan\n")
 put("notes.heic", b"\x00\x00\x00\x18ftypisom\x00\x00\x00\x00isommp42")
 ]]))
@@ -254,6 +258,15 @@ put("notes.heic", b"\x00\x00\x00\x18ftypisom\x00\x00\x00\x00isommp42")
       assert.is_nil(r)
       assert.equal("EINVAL", code)
       assert.matches("2 page(s) of 41x27 are 2214 pixels, over the limit of 2000", msg, 1, true)
+      -- a container that says 8x8 is held to the limit by what its stream decodes to
+      ds = dk.dataset()
+      local path = bad .. "/understated.heic"
+      r, msg, code = ds:set_pixels(path, { max_pixels = 1000 })
+      assert.is_nil(r)
+      assert.equal("EINVAL", code)
+      assert.matches("^" .. path:gsub("%p", "%%%0") .. ": image 1 decodes to %d+x%d+ %(its container says 8x8%); "
+        .. "%d+ pixels in all is over the limit of 1000 %(max_pixels%)$", msg)
+      assert.is_nil(ds:info("PixelData"))
     end)
 
     it("what DICOM here does not take: CMYK, floating point, pages that disagree", function()

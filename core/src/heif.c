@@ -132,6 +132,15 @@ static int decode_one(struct heif_context *ctx, heif_item_id id, int n, const ch
         rc = dk_error_set(err, DK_EFORMAT, "%s: image %d decodes to no usable picture", who, n);
         goto done;
     }
+    /* the stream may decode to another size than its container declared (ispe): the limit
+     * holds for what was decoded, not only for what was promised */
+    *total = *total - (size_t)w * (size_t)hh + (size_t)iw * (size_t)ih;
+    if (*total > max_pixels) {
+        rc = dk_error_set(err, DK_EINVAL, "%s: image %d decodes to %dx%d (its container says "
+                          "%dx%d); %zu pixels in all is over the limit of %zu (max_pixels)", who,
+                          n, iw, ih, w, hh, *total, max_pixels);
+        goto done;
+    }
     size_t frame = (size_t)iw * (size_t)ih * 3 * (size_t)(bits / 8);
     if (n == 1) {
         image->rows = ih;
