@@ -71,7 +71,7 @@ inline void round_trip(dk_dataset *ds)
 // pixels that fit DICOM and the pixel limit, native pixels have exactly the size the attributes
 // say (every frame), the dataset can be written, dumped and put in JSON and reads back. `flags`
 // chooses flatten (bit 0) and the background; each input is imported as JPEG-LS and native
-// (deflated when bit 1 is set).
+// (deflated when bit 1 is set), and twice over as two frames' worth (dk_dataset_set_images).
 inline void import_decoded(const uint8_t *data, size_t size, const char *name, int flags,
                            size_t max_pixels)
 {
@@ -123,6 +123,36 @@ inline void import_decoded(const uint8_t *data, size_t size, const char *name, i
         dk_free(json);
         round_trip(ds);
         dk_dataset_free(ds);
+        if (compression != DK_COMPRESS_JPEGLS)
+            continue;
+        // the same input twice as the frames of one object (dk_dataset_set_images): twice the
+        // frames, or a refusal that says why (the pixel limit counts both)
+        dk_image_bytes two[2] = {{data, size, name}, {data, size, name}};
+        dk_dataset *both = fresh_dataset();
+        dk_pixel_report r2;
+        opts.max_pixels = max_pixels;
+        int rc2 = dk_dataset_set_images(both, two, 2, &opts, DK_COMPRESS_NONE, &r2, &err);
+        if (rc2 == DK_OK) {
+            check(r2.frames == 2 * (int)frames && r2.rows == report.rows &&
+                      r2.columns == report.columns,
+                  "two copies make twice the frames");
+            dk_element_info info;
+            check(dk_dataset_info(both, 0x7FE00010, &info, &err) == DK_OK, "PixelData is there",
+                  &err);
+            size_t want = (size_t)r2.rows * r2.columns * r2.samples * (r2.bits / 8) *
+                          (size_t)r2.frames;
+            check(info.length == want || info.length == want + (want & 1),
+                  "two copies: native pixels have the size the attributes say");
+        } else {
+            check(rc2 != DK_EINTERNAL, "no unexpected failure with two copies", &err);
+            check(strncmp(err.message, name, strlen(name)) == 0, "a failure names the input",
+                  &err);
+            check((size_t)report.rows * (size_t)report.columns * frames * 2 > max_pixels ||
+                      rc2 == DK_ELIMIT,
+                  "two copies are refused only for the pixel limit or a size limit", &err);
+            check(dk_dataset_count(both) == 2, "a failed import leaves the dataset as it was");
+        }
+        dk_dataset_free(both);
     }
 }
 

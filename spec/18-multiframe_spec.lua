@@ -199,7 +199,8 @@ print(json.dumps(r))]], path, table.unpack(sources))
       local png = dir .. "/p.png"
       assert(h.run("/usr/bin/python3 -c " .. h.quote("from PIL import Image; Image.new('RGB', (96, 64)).save('"
         .. png .. "')")))
-      refused({ dir .. "/c1.jpg", png }, png .. ": a png cannot be a frame of a multi-frame object yet")
+      refused({ dir .. "/c1.jpg", png }, png .. ": a PNG among frames that start with a JPEG (" .. dir
+        .. "/c1.jpg); the frames of one object are all JPEG (kept as they are) or all PNG, TIFF or HEIC (decoded)")
       refused({ dir .. "/c1.jpg", dir .. "/missing.jpg" }, dir .. "/missing.jpg: No such file or directory")
     end)
 

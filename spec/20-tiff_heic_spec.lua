@@ -172,6 +172,79 @@ describe("TIFF and HEIC input #tiff", function()
     end
   end)
 
+  it("several files, one object: PNG, TIFF pages and HEIC images as frames, in the order given", function()
+    -- a PNG by PIL from one of the oracle's arrays, the others as the oracle wrote them
+    assert(h.run("/usr/bin/python3 -c " .. h.quote(("import numpy as np; from PIL import Image; "
+      .. "Image.fromarray(np.load('%s/lzw_rgb.npy')).save('%s/lzw_rgb.png'); "
+      .. "Image.fromarray(np.load('%s/grey8.npy')).save('%s/grey8.png')"):format(dir, dir, dir, dir))))
+    -- the frames expected: the sources' arrays one after the other (a single image gets a frame axis)
+    local function expect(names, samples, into)
+      local list = {}
+      for _, n in ipairs(names) do list[#list + 1] = "np.load('" .. dir .. "/" .. n .. ".npy')" end
+      assert(h.run("/usr/bin/python3 -c " .. h.quote(("import numpy as np; np.save('%s', np.concatenate("
+        .. "[x if x.ndim == %d else x[None] for x in [%s]]))"):format(into, samples == 3 and 4 or 3,
+        table.concat(list, ", ")))))
+    end
+    local cases = {
+      { inputs = { file("rgb8"), file("pages_rgb"), file("photo"), dir .. "/lzw_rgb.png", file("two") },
+        names = { "rgb8", "pages_rgb", "photo", "lzw_rgb", "two" }, frames = 8,
+        iod = "MultiframeTrueColorSCImage", lossy = "01", samples = 3 },
+      { inputs = { dir .. "/grey8.png", file("pages_grey8"), file("grey4") },
+        names = { "grey8", "pages_grey8", "grey4" }, frames = 6,
+        iod = "MultiframeGrayscaleByteSCImage", lossy = "00", samples = 1 },
+    }
+    local jobs = {}
+    for i, c in ipairs(cases) do
+      local out = ("%s/several-%d.dcm"):format(dir, i)
+      local args = {}
+      for _, f in ipairs(c.inputs) do args[#args + 1] = "--input " .. h.quote(f) end
+      local ok, _, stdout, stderr = h.run(h.quote(h.dicomkit) .. " create secondary_capture " .. table.concat(args, " ")
+        .. " -o " .. h.quote(out) .. " --set PatientName=Still^Test --set PatientID=TIF1")
+      assert.is_true(ok, stderr)
+      assert.matches((", %d frames"):format(c.frames), stdout, 1, true)
+      assert.matches(c.iod, dciodvfy.accepts(out, nil, "several-" .. i).text, 1, true)
+      expect(c.names, c.samples, dir .. "/several-" .. i .. ".npy")
+      jobs[#jobs + 1] = { dicom = out, expected = dir .. "/several-" .. i .. ".npy" }
+    end
+    for i, r in ipairs(compare(jobs)) do
+      assert.equal(JPEG_LS, r.transfer_syntax)
+      assert.equal(cases[i].lossy, r.lossy, "case " .. i)
+      assert.is_true(r.same_shape, "case " .. i)
+      assert.equal(0, r.max, "case " .. i .. ": frames differ from the sources'")
+    end
+    -- in Lua, the same list
+    local ds = dk.dataset()
+    local r = assert(ds:set_pixels(cases[2].inputs))
+    assert.equal(6, r.frames)
+    assert.equal("6", tostring(ds.NumberOfFrames))
+    -- frames that disagree: the first that differs is named, nothing written
+    for _, bad in ipairs({
+      { { file("rgb8"), file("grey8") }, file("grey8") .. ": 41x27 grey 8-bit, " .. file("rgb8")
+        .. " is 41x27 RGB 8-bit; the frames of one object must agree" },
+      { { file("rgb8"), file("photo"), file("orient6") }, file("orient6") .. ": 27x41 RGB 8-bit, " .. file("rgb8")
+        .. " is 41x27 RGB 8-bit; the frames of one object must agree" },
+      { { file("grey8"), file("grey16") }, file("grey16") .. ": 41x27 grey 16-bit, " .. file("grey8")
+        .. " is 41x27 grey 8-bit; the frames of one object must agree" },
+    }) do
+      local out = dir .. "/disagree.dcm"
+      local args = {}
+      for _, f in ipairs(bad[1]) do args[#args + 1] = "--input " .. h.quote(f) end
+      local ok, code, _, stderr = h.run(h.quote(h.dicomkit) .. " create secondary_capture " .. table.concat(args, " ")
+        .. " -o " .. h.quote(out))
+      assert.is_false(ok)
+      assert.equal(1, code)
+      assert.matches("dicomkit: " .. bad[2], stderr, 1, true)
+      assert.is_false(h.exists(out))
+    end
+    -- the pixel limit holds for all of them together
+    local none, msg, code = dk.dataset():set_pixels({ file("rgb8"), file("pages_rgb") }, { max_pixels = 41 * 27 * 3 })
+    assert.is_nil(none)
+    assert.equal("EINVAL", code)
+    assert.matches(file("pages_rgb") .. ": ", msg, 1, true)
+    assert.matches("over the limit of 2214 (max_pixels), what is left of 3321 after the 1107 pixels of the images "
+      .. "before it", msg, 1, true)
+  end)
+
   describe("bad files: the error names the file and the rule, exit 1, no output file", function()
     local bad
 

@@ -101,7 +101,8 @@ ds:save(path | file [, {transfer_syntax = "explicit"|"implicit"|UID, validate = 
   ["ds:set_pixels"] = [[
 ds:set_pixels(source [, opts]) -> report | nil, message, code
   source: an image path, {path=}, {bytes=[, name=]} (a JPEG, PNG, TIFF or HEIC, told apart by
-  its first bytes; a TIFF's pages are frames), a list of JPEGs (the frames of one object), or
+  its first bytes; a TIFF's pages are frames), a list of them (the frames of one object: all
+  JPEGs, or all PNG/TIFF/HEIC), or
   raw pixels {rows=, columns=, samples=, bits=, data=, photometric=}.
   opts (JPEG): decode, keep_markers, orientation = "apply"|"keep", allow_rgb, max_pixels;
   (PNG, TIFF, HEIC): flatten = "white"|"black"|"R,G,B", compression = "jpeg-ls"|"deflate"|

@@ -318,18 +318,31 @@ static int set_raw_pixels(lua_State *L, dk_dataset *ds)
     return 1;
 }
 
-/* The refusal for an image kind that cannot be a frame. */
+/* A kind as a user names it. */
+static const char *kind_label(const char *kind)
+{
+    return strcmp(kind, "jpeg") == 0   ? "JPEG"
+           : strcmp(kind, "png") == 0  ? "PNG"
+           : strcmp(kind, "tiff") == 0 ? "TIFF"
+           : strcmp(kind, "heif") == 0 ? "HEIC"
+                                       : "PDF";
+}
+
+/* The refusal for a kind that cannot be a frame (a PDF). */
 static int refuse_frame_kind(lua_State *L, const char *name, const char *kind)
 {
     dk_error err;
-    dk_error_set(&err, DK_EUNSUPPORTED, "%s: a %s cannot be a frame of a multi-frame object yet; "
-                 "frames are JPEGs", name, kind);
+    dk_error_set(&err, DK_EUNSUPPORTED, "%s: a %s cannot be a frame of an image; a PDF goes into "
+                 "an Encapsulated PDF (template encapsulated_pdf)", name, kind_label(kind));
     return ldk_fail(L, &err);
 }
 
-/* Frames: an array of JPEG paths (or {path=} / {bytes=, name=} tables) into one object. Paths
- * are read by the core, each once into its fragment; bytes are copied from Lua's strings. */
-static int set_frames(lua_State *L, dk_dataset *ds, const dk_jpeg_options *opts)
+/* Frames: an array of paths (or {path=} / {bytes=, name=} tables) into one object: all JPEGs
+ * (pass-through or decoded as `opts` says; paths are read by the core, each once into its
+ * fragment; bytes are copied from Lua's strings), or all PNG, TIFF or HEIF (decoded as
+ * `decoding` says, stored as `compression`). */
+static int set_frames(lua_State *L, dk_dataset *ds, const dk_jpeg_options *opts,
+                      const dk_decode_options *decoding, int compression)
 {
     lua_Integer n = luaL_len(L, 2);
     if (n > DK_MAX_FRAMES) {
@@ -342,7 +355,8 @@ static int set_frames(lua_State *L, dk_dataset *ds, const dk_jpeg_options *opts)
     const char **paths = lua_newuserdatauv(L, sizeof *paths * (size_t)n, 0);
     lua_createtable(L, 0, 0); /* keeps the strings the arrays point into */
     int keep = lua_gettop(L);
-    int all_paths = 1;
+    int all_paths = 1, decoded = 0; /* decoded: the frames are PNG, TIFF or HEIF */
+    const char *first_kind = NULL, *first_name = NULL;
     for (lua_Integer i = 1; i <= n; i++) {
         lua_geti(L, 2, i);
         int t = lua_gettop(L);
@@ -380,7 +394,7 @@ static int set_frames(lua_State *L, dk_dataset *ds, const dk_jpeg_options *opts)
         } else {
             all_paths = 0;
             if (name == NULL) {
-                lua_pushfstring(L, "JPEG frame %d", (int)i);
+                lua_pushfstring(L, "frame %d", (int)i);
                 name = lua_tostring(L, -1);
                 lua_rawseti(L, keep, n + i);
             }
@@ -388,8 +402,20 @@ static int set_frames(lua_State *L, dk_dataset *ds, const dk_jpeg_options *opts)
             if (kind == NULL)
                 return refuse_kind(L, name, (const unsigned char *)bytes, len);
         }
-        if (strcmp(kind, "jpeg") != 0)
+        if (strcmp(kind, "pdf") == 0)
             return refuse_frame_kind(L, name, kind);
+        if (i == 1) {
+            first_kind = kind;
+            first_name = name;
+            decoded = strcmp(kind, "jpeg") != 0;
+        } else if (decoded != (strcmp(kind, "jpeg") != 0)) {
+            dk_error err;
+            dk_error_set(&err, DK_EINVAL, "%s: a %s among frames that start with a %s (%s); the "
+                         "frames of one object are all JPEG (kept as they are) or all PNG, "
+                         "TIFF or HEIC (decoded)", name, kind_label(kind), kind_label(first_kind),
+                         first_name);
+            return ldk_fail(L, &err);
+        }
         paths[i - 1] = path;
         frames[i - 1].data = (const unsigned char *)bytes;
         frames[i - 1].len = len;
@@ -398,7 +424,7 @@ static int set_frames(lua_State *L, dk_dataset *ds, const dk_jpeg_options *opts)
     dk_pixel_report report;
     dk_error err;
     int rc;
-    if (all_paths) {
+    if (all_paths && !decoded) {
         rc = dk_dataset_set_jpeg_frame_files(ds, paths, (size_t)n, opts, &report, &err);
     } else {
         /* some frames are bytes: read the paths among them here */
@@ -415,19 +441,22 @@ static int set_frames(lua_State *L, dk_dataset *ds, const dk_jpeg_options *opts)
             frames[i].len = len;
             lua_rawseti(L, keep, 2 * n + i + 1);
         }
-        rc = dk_dataset_set_jpeg_frames(ds, frames, (size_t)n, opts, &report, &err);
+        rc = decoded ? dk_dataset_set_images(ds, frames, (size_t)n, decoding, compression,
+                                             &report, &err)
+                     : dk_dataset_set_jpeg_frames(ds, frames, (size_t)n, opts, &report, &err);
     }
     if (rc != DK_OK)
         return ldk_fail(L, &err);
-    push_report(L, "jpeg", &report);
+    push_report(L, decoded ? first_kind : "jpeg", &report);
     set_int(L, "frames", report.frames);
     return 1;
 }
 
 /* ds:set_pixels(source [, opts]) -> report | nil, message, code
  *   source: an image path (a string is always a path), {path=} or {bytes=[, name=]}: a JPEG, a
- *   PNG, a TIFF (every page a frame) or a HEIC, told apart by their first bytes; an array of JPEG paths (or {path=} / {bytes=}
- *   tables), the frames of one object; or {rows=, columns=, samples=, bits=, data=,
+ *   PNG, a TIFF (every page a frame) or a HEIC, told apart by their first bytes; an array of
+ *   paths (or {path=} / {bytes=} tables), the frames of one object, all JPEG or all PNG, TIFF
+ *   or HEIC; or {rows=, columns=, samples=, bits=, data=,
  *   photometric=} for raw pixels.
  *   opts (JPEG): decode, keep_markers, allow_rgb, orientation = "apply"|"keep", max_pixels.
  *   opts (PNG, TIFF, HEIC): flatten = "white"|"black"|"R,G,B"|{R,G,B}, compression = "jpeg-ls" (default)
@@ -457,8 +486,6 @@ static int l_set_pixels(lua_State *L)
         opts.keep_orientation = lua_isnil(L, -1) ? 0 : luaL_checkoption(L, -1, NULL, modes);
         lua_pop(L, 1);
     }
-    if (lua_type(L, 2) == LUA_TTABLE && lua_rawlen(L, 2) > 0)
-        return set_frames(L, ds, &opts);
     dk_decode_options decoding; /* PNG, TIFF, HEIF */
     memset(&decoding, 0, sizeof decoding);
     int compression = DK_COMPRESS_JPEGLS;
@@ -477,6 +504,9 @@ static int l_set_pixels(lua_State *L)
             compression = DK_COMPRESS_NONE;
         }
     }
+
+    if (lua_type(L, 2) == LUA_TTABLE && lua_rawlen(L, 2) > 0)
+        return set_frames(L, ds, &opts, &decoding, compression);
 
     /* the source: a path, or bytes held by Lua */
     const char *path = NULL, *name = NULL;

@@ -836,7 +836,16 @@ int dk_dataset_set_image(dk_dataset *ds, const unsigned char *data, size_t len, 
                          const dk_decode_options *opts, int compression, dk_pixel_report *report,
                          dk_error *err)
 {
-    const char *who = name ? name : "image data";
+    dk_image_bytes one = {data, len, name ? name : "image data"};
+    return dk_dataset_set_images(ds, &one, 1, opts, compression, report, err);
+}
+
+int dk_dataset_set_images(dk_dataset *ds, const dk_image_bytes *inputs, size_t count,
+                          const dk_decode_options *opts, int compression, dk_pixel_report *report,
+                          dk_error *err)
+{
+    const char *who = count > 0 && inputs != nullptr && inputs[0].name ? inputs[0].name
+                                                                        : "image data";
     dk_pixel_report local;
     if (report == nullptr)
         report = &local;
@@ -847,20 +856,101 @@ int dk_dataset_set_image(dk_dataset *ds, const unsigned char *data, size_t len, 
             return rc;
         if (compression < DK_COMPRESS_JPEGLS || compression > DK_COMPRESS_DEFLATE)
             return dk_error_set(err, DK_EINVAL, "%s: unknown compression %d", who, compression);
-        dk_decoded_image img;
-        memset(&img, 0, sizeof img);
-        if (dk_is_png(data, len))
-            rc = dk_png_decode(data, len, who, opts, &img, err);
-        else if (dk_is_tiff(data, len))
-            rc = dk_tiff_decode(data, len, who, opts, &img, err);
-        else if (dk_is_heif(data, len))
-            rc = dk_heif_decode(data, len, who, opts, &img, err);
-        else
-            return dk_error_set(err, DK_EFORMAT, "%s: not a PNG, TIFF or HEIF image", who);
-        if (rc != DK_OK)
-            return rc;
-        rc = set_decoded(ds, img, len, who, compression, report, err);
-        dk_decoded_image_free(&img);
+        if (count == 0 || inputs == nullptr)
+            return dk_error_set(err, DK_EINVAL, "images: none given");
+        if (count > DK_MAX_FRAMES)
+            return dk_error_set(err, DK_ELIMIT, "%s: %zu images, more than the %d frames one "
+                                "object takes here", who, count, DK_MAX_FRAMES);
+        dk_decode_options local_opts;
+        memset(&local_opts, 0, sizeof local_opts);
+        if (opts != nullptr)
+            local_opts = *opts;
+        size_t limit = local_opts.max_pixels ? local_opts.max_pixels : DK_DECODE_DEFAULT_MAX_PIXELS;
+        // all inputs end up as frames one after the other in `all`; each is decoded with what is
+        // left of the pixel limit, so the limit holds for the object, not for each input
+        dk_decoded_image all;
+        memset(&all, 0, sizeof all);
+        std::unique_ptr<dk_decoded_image, void (*)(dk_decoded_image *)> all_guard(
+            &all, dk_decoded_image_free);
+        size_t cap = 0, source_len = 0, used = 0;
+        for (size_t i = 0; i < count; i++) {
+            const unsigned char *data = inputs[i].data;
+            size_t len = inputs[i].len;
+            std::string name = inputs[i].name ? inputs[i].name
+                                              : "image " + std::to_string(i + 1);
+            const char *n = name.c_str();
+            if (used >= limit)
+                return dk_error_set(err, DK_EINVAL, "%s: the images before it hold %zu pixels, "
+                                    "the limit (max_pixels) is %zu", n, used, limit);
+            local_opts.max_pixels = limit - used;
+            dk_decoded_image img;
+            memset(&img, 0, sizeof img);
+            if (dk_is_png(data, len))
+                rc = dk_png_decode(data, len, n, &local_opts, &img, err);
+            else if (dk_is_tiff(data, len))
+                rc = dk_tiff_decode(data, len, n, &local_opts, &img, err);
+            else if (dk_is_heif(data, len))
+                rc = dk_heif_decode(data, len, n, &local_opts, &img, err);
+            else
+                return dk_error_set(err, DK_EFORMAT, "%s: not a PNG, TIFF or HEIF image", n);
+            if (rc != DK_OK && used > 0 && err != nullptr && strstr(err->message, "(max_pixels)")) {
+                // the limit the decoder saw is what the images before it left
+                std::string why = err->message;
+                return dk_error_set(err, rc, "%s, what is left of %zu after the %zu pixels of the "
+                                    "images before it", why.c_str(), limit, used);
+            }
+            if (rc != DK_OK)
+                return rc;
+            std::unique_ptr<dk_decoded_image, void (*)(dk_decoded_image *)> img_guard(
+                &img, dk_decoded_image_free);
+            if (count == 1) {
+                rc = set_decoded(ds, img, len, who, compression, report, err);
+                if (rc == DK_OK)
+                    snprintf(report->transfer_syntax, sizeof report->transfer_syntax, "%s",
+                             DcmXfer(ds->xfer).getXferID());
+                return rc;
+            }
+            if (i == 0) {
+                all = img;          // the shape, the flags and the ICC profile are the first's
+                all.pixels = nullptr;
+                all.len = 0;
+                all.frames = 0;
+                img.icc = nullptr;  // now all's
+                img.icc_len = 0;
+            } else if (img.rows != all.rows || img.columns != all.columns ||
+                       img.samples != all.samples || img.bits != all.bits) {
+                return dk_error_set(err, DK_EINVAL, "%s: %dx%d %s %d-bit, %s is %dx%d %s %d-bit; "
+                                    "the frames of one object must agree", n, img.columns,
+                                    img.rows, img.samples == 1 ? "grey" : "RGB", img.bits, who,
+                                    all.columns, all.rows, all.samples == 1 ? "grey" : "RGB",
+                                    all.bits);
+            } else {
+                if (img.alpha > all.alpha)
+                    all.alpha = img.alpha;
+                all.inverted |= img.inverted;
+                all.palette_expanded |= img.palette_expanded;
+                all.orientation_applied |= img.orientation_applied;
+                all.pages_skipped += img.pages_skipped;
+                if (all.lossy_method == nullptr)
+                    all.lossy_method = img.lossy_method;
+                if (img.source_bits > all.source_bits)
+                    all.source_bits = img.source_bits;
+            }
+            if ((uint64_t)all.len + img.len > 0xFFFFFFFEull)
+                return dk_error_set(err, DK_ELIMIT, "%s: the images decode to more than the 4 GiB "
+                                    "a PixelData element holds", n);
+            if (all.frames + img.frames > DK_MAX_FRAMES)
+                return dk_error_set(err, DK_ELIMIT, "%s: more than the %d frames one object "
+                                    "takes here", n, DK_MAX_FRAMES);
+            if ((rc = dk_image_reserve(&all.pixels, &cap, all.len + img.len + 1, n, err)) != DK_OK)
+                return rc;
+            memcpy(all.pixels + all.len, img.pixels, img.len);
+            all.len += img.len;
+            all.frames += img.frames;
+            used += (size_t)img.rows * (size_t)img.columns * (size_t)img.frames;
+            source_len += len;
+        }
+        rc = set_decoded(ds, all, source_len, who, compression, report, err);
         if (rc == DK_OK)
             snprintf(report->transfer_syntax, sizeof report->transfer_syntax, "%s",
                      DcmXfer(ds->xfer).getXferID());
