@@ -1,6 +1,6 @@
 -- The benchmarks: dicomkit side by side with the tools a user would pick instead, and with the
 -- floor (the least work the job needs), in one run. Run through scripts/bench:
---   dicomkit bench/run.lua [--smoke] [--runs N]
+--   dicomkit bench/run.lua [--smoke] [--runs N] [--only 1,7,9]   (--only: those workloads alone)
 -- Prints a table (median time, files/s, MB/s, peak RSS, ratios) and writes it as JSON to
 -- bench/results/latest.json. Whole-process timing by hyperfine; peak RSS by GNU time.
 local json = require "dkjson"
@@ -10,22 +10,24 @@ local root = here .. "/.."
 -- the local Orthanc helper is test code (spec/support), not part of the installed module
 package.path = root .. "/spec/support/?.lua;" .. package.path
 local orthanc_lib = require "orthanc"
-local smoke, runs = false, 5
+local smoke, runs, only = false, 5, nil
 do
   local i = 1
   while arg[i] do
     if arg[i] == "--smoke" then smoke, runs = true, 2
     elseif arg[i] == "--runs" then i = i + 1 runs = tonumber(arg[i])
-    else error("usage: bench/run.lua [--smoke] [--runs N]") end
+    elseif arg[i] == "--only" then i = i + 1 only = {} for w in arg[i]:gmatch("%d+") do only[tonumber(w)] = true end
+    else error("usage: bench/run.lua [--smoke] [--runs N] [--only 1,7,9]") end
     i = i + 1
   end
 end
 
 local size = smoke and { hd = 4, w = 320, h = 240, big_w = 640, big_h = 480, store = 4, memory = 200, validate = 20,
-                         png = 3 }
+                         png = 3, pages = 2, page_w = 400, page_h = 520 }
                     or { hd = 200, w = 1920, h = 1080, big_w = 4000, big_h = 3000, store = 200, memory = 10000,
-                         validate = 1000, png = 20 }
+                         validate = 1000, png = 20, pages = 10, page_w = 1700, page_h = 2200 }
 
+local function want(n) return only == nil or only[n] == true end
 local q = require("dicomkit.util").shell_quote
 local function sh(cmd)
   local p = io.popen(cmd .. " 2>&1")
@@ -94,7 +96,7 @@ local out_dir = work .. "/out"
 local clean = "rm -rf " .. q(out_dir) .. " && mkdir -p " .. q(out_dir)
 
 -- ---------------------------------------------------------------- 1. pass-through
-do
+if want(1) then
   io.stderr:write("bench: 1. JPEG -> VL Photographic, pass-through\n")
   local hd = q(cache .. "/hd")
   local m = hyperfine("passthrough", {
@@ -115,7 +117,7 @@ do
 end
 
 -- ---------------------------------------------------------------- 2. decode
-do
+if want(2) then
   io.stderr:write("bench: 2. JPEG -> VL Photographic, decoded\n")
   local big_dir = q(cache .. "/big")
   local m = hyperfine("decode", {
@@ -140,7 +142,7 @@ do
 end
 
 -- ---------------------------------------------------------------- 3. C-STORE
-do
+if want(3) then
   io.stderr:write("bench: 3. C-STORE over one association\n")
   local objects = work .. "/objects"
   must("mkdir -p " .. q(objects))
@@ -196,7 +198,7 @@ do
 end
 
 -- ---------------------------------------------------------------- 4. start-up
-do
+if want(4) then
   io.stderr:write("bench: 4. start-up (installing the rock into a temporary HOME first)\n")
   -- the command as a user gets it from `luarocks make --local`: LuaRocks' own wrapper, which
   -- loads luarocks.loader before our script
@@ -217,7 +219,7 @@ do
 end
 
 -- ---------------------------------------------------------------- 5. memory over time
-do
+if want(5) then
   io.stderr:write("bench: 5. memory over ", size.memory, " objects\n")
   local port = orthanc_lib.free_port()
   local pid = tonumber(must("(TCP_NODELAY=1 storescp --ignore +xa -aet STORESCP " .. port .. " >/dev/null 2>&1 & echo $!)"):match("%d+"))
@@ -234,7 +236,7 @@ do
 end
 
 -- ---------------------------------------------------------------- 6. validation
-do
+if want(6) then
   io.stderr:write("bench: 6. validating ", size.validate, " objects\n")
   -- VL Photographic objects of 320x240 photos, made once by the bundled template (not timed)
   local jpg, dcm = cache .. "/val", cache .. "/val-dcm"
@@ -257,7 +259,7 @@ do
 end
 
 -- ---------------------------------------------------------------- 7. PNG
-do
+if want(7) then
   io.stderr:write("bench: 7. PNG -> Secondary Capture (", size.png, " screenshots and a photo)\n")
   local pngs = cache .. "/png"
   must(("%s %s %s %d %d %d"):format(py, q(here .. "/make_pngs.py"), q(pngs), size.png, size.w, size.h))
@@ -311,7 +313,7 @@ do
 end
 
 -- ---------------------------------------------------------------- 8. multi-frame
-do
+if want(8) then
   io.stderr:write("bench: 8. ", size.hd, " JPEGs -> one multi-frame Secondary Capture\n")
   local hd = q(cache .. "/hd")
   local out = q(out_dir .. "/frames.dcm")
@@ -331,6 +333,61 @@ do
   target("8: dicomkit <= 1.5x the in-memory floor", m.dicomkit <= 1.5 * floor,
     ("%.2fx the floor (%.1fx cat's), %.1fx faster than pydicom"):format(m.dicomkit / floor,
       m.dicomkit / m["floor (cat the JPEGs into one file)"], m["pydicom encapsulate"] / m.dicomkit))
+end
+
+-- ---------------------------------------------------------------- 9. TIFF scan, HEIC photo
+if want(9) then
+  io.stderr:write("bench: 9. a ", size.pages, "-page TIFF scan -> Secondary Capture, a HEIC photo -> VL Photographic\n")
+  local stills = cache .. "/stills"
+  must(("%s %s %s %d %d %d %d %d"):format(py, q(here .. "/make_stills.py"), q(stills), size.pages, size.page_w,
+    size.page_h, size.big_w, size.big_h))
+  local scan, heic = stills .. "/scan.tif", stills .. "/photo.heic"
+  local function create(template, input, out, extra)
+    return dicomkit .. " create " .. template .. " --input " .. q(input) .. " --out " .. q(out_dir .. "/" .. out)
+      .. " --set PatientName=Bench^Mark --set PatientID=B1" .. (extra or "")
+  end
+  local tiff_py = py .. " " .. q(here .. "/pydicom_tiff.py") .. " " .. q(scan) .. " " .. q(out_dir .. "/py.dcm")
+  local m = hyperfine("stills", {
+    { label = "TIFF: dicomkit (JPEG-LS)", cmd = create("secondary_capture", scan, "scan.dcm") },
+    { label = "TIFF: dicomkit --compression deflate", cmd = create("secondary_capture", scan, "scan-deflate.dcm",
+      " --compression deflate") },
+    { label = "TIFF: pydicom + PIL (native)", cmd = tiff_py },
+    { label = "TIFF: pydicom + PIL, then dcmcjpls", cmd = tiff_py .. " && dcmcjpls " .. q(out_dir .. "/py.dcm") .. " "
+      .. q(out_dir .. "/py.jls.dcm") },
+    { label = "TIFF: floor: PIL decode + raw write", cmd = tiff_py .. " floor" },
+    { label = "(Python + pydicom + PIL start-up)", cmd = py .. " -c 'import numpy, pydicom, PIL.Image'" },
+    { label = "HEIC: dicomkit (JPEG-LS)", cmd = create("vl_photographic", heic, "photo.dcm") },
+    { label = "HEIC: floor: heif-convert to raw y4m", cmd = "heif-convert --quiet " .. q(heic) .. " "
+      .. q(out_dir .. "/photo.y4m") .. " >/dev/null" },
+  }, clean)
+  local tiff_floor = m["TIFF: floor: PIL decode + raw write"] - m["(Python + pydicom + PIL start-up)"]
+  local scan_mb = tonumber(must("stat -c %s " .. q(scan))) / 1e6
+  for label, s in pairs(m) do
+    local tiff = label:match("^TIFF")
+    row("9 stills", label, s, { mb_per_s = tiff and scan_mb / s or nil,
+      vs_dicomkit = tiff and s / m["TIFF: dicomkit (JPEG-LS)"] or label:match("^HEIC") and s / m["HEIC: dicomkit (JPEG-LS)"] })
+  end
+  -- sizes: source, the objects, and what the notebook way makes
+  must(clean)
+  for _, c in ipairs({ create("secondary_capture", scan, "scan.dcm"),
+                       create("secondary_capture", scan, "scan-deflate.dcm", " --compression deflate"),
+                       create("secondary_capture", scan, "scan-native.dcm", " --uncompressed"),
+                       create("vl_photographic", heic, "photo.dcm"),
+                       create("vl_photographic", heic, "photo-native.dcm", " --uncompressed") }) do
+    must(c)
+  end
+  local function mb(path) return ("%.2f"):format(tonumber(must("stat -c %s " .. q(path))) / 1e6) end
+  local o = out_dir .. "/"
+  target("9: TIFF scan as JPEG-LS smaller than native", tonumber(mb(o .. "scan.dcm")) < tonumber(mb(o .. "scan-native.dcm")),
+    ("%d pages of %dx%d grey: TIFF (LZW) %s MB, JPEG-LS %s MB, deflate %s MB, native %s MB; %.2fx the floor "
+      .. "(PIL's decode and a raw write, Python's start-up taken off), %.1fx faster than pydicom + PIL + dcmcjpls")
+      :format(size.pages, size.page_w, size.page_h, mb(scan), mb(o .. "scan.dcm"), mb(o .. "scan-deflate.dcm"),
+        mb(o .. "scan-native.dcm"), m["TIFF: dicomkit (JPEG-LS)"] / tiff_floor,
+        m["TIFF: pydicom + PIL, then dcmcjpls"] / m["TIFF: dicomkit (JPEG-LS)"]))
+  target("9: HEIC photo <= 3x heif-convert's decode", m["HEIC: dicomkit (JPEG-LS)"] <= 3 * m["HEIC: floor: heif-convert to raw y4m"],
+    ("%dx%d: HEIC %s MB, JPEG-LS %s MB, native %s MB; %.2fx heif-convert's decode to raw"):format(size.big_w,
+      size.big_h, mb(heic), mb(o .. "photo.dcm"), mb(o .. "photo-native.dcm"),
+      m["HEIC: dicomkit (JPEG-LS)"] / m["HEIC: floor: heif-convert to raw y4m"]))
 end
 
 -- ---------------------------------------------------------------- report

@@ -14,7 +14,7 @@ describe("scripts/bench --smoke #bench", function()
     assert.is_true(ok, out .. err)
     assert.equal(0, code)
     for _, workload in ipairs({ "1 pass-through", "2 decode", "3 C-STORE", "4 start-up", "5 memory", "6 validate",
-                              "7 PNG", "8 multi-frame" }) do
+                              "7 PNG", "8 multi-frame", "9 stills" }) do
       assert.matches("\n" .. workload, out, 1, true)
     end
     for _, tool in ipairs({ "img2dcm per file", "pydicom script", "floor (lua5.4 copy)", "floor (djpeg)",
@@ -22,14 +22,17 @@ describe("scripts/bench --smoke #bench", function()
                             "dciodvfy per file", "floor: dk.read each file", "pydicom + PIL, then dcmcjpls",
                             "floor: PIL decode + raw write", "dicomkit --compression deflate",
                             "floor (cat the JPEGs into one file)", "pydicom encapsulate",
-                            "floor (lua5.4 holds them all, writes one file)" }) do
+                            "floor (lua5.4 holds them all, writes one file)", "TIFF: dicomkit (JPEG-LS)",
+                            "TIFF: pydicom + PIL, then dcmcjpls", "HEIC: floor: heif-convert to raw y4m" }) do
       assert.matches(tool, out, 1, true)
     end
     local _, targets = out:gsub("\n[metMISS]+%s+%d: ", "")
-    assert.equal(12, targets)
+    assert.equal(14, targets)
     local results = h.json_decode(h.read_file(dir .. "/latest.json"))
-    assert.equal(12, #results.targets)
-    assert.is_true(#results.rows >= 25)
+    assert.equal(14, #results.targets)
+    assert.is_true(#results.rows >= 33)
     assert.matches("7: screens: JPEG%-LS smaller than RLE: MB per image: PNG [%d.]+, JPEG%-LS [%d.]+, deflate", out)
+    assert.matches("9: TIFF scan as JPEG%-LS smaller than native: 2 pages of 400x520 grey: TIFF %(LZW%) [%d.]+ MB, "
+      .. "JPEG%-LS [%d.]+ MB, deflate [%d.]+ MB, native 0%.42 MB", out)
   end)
 end)
