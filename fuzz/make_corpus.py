@@ -15,6 +15,7 @@ usage: /usr/bin/python3 fuzz/make_corpus.py [OUT]      (OUT defaults to fuzz/cor
   OUT/fuzz_tiff_import/  tiny TIFFs of each layout (spec/oracles/still_inputs.py's writer) and
                          PIL's compressed ones
   OUT/fuzz_heif_import/  tiny HEICs made by heif-enc (lossy, lossless, alpha, two images)
+  OUT/fuzz_exif_read/    EXIF structures by the EXIF oracle (every tag read, both byte orders)
   OUT/fuzz_pdf_read/     tiny PDFs: PIL's (ASCII and UTF-16 titles), hand-written ones with
                          literal, escaped, hexadecimal and UTF-8 titles, an encrypted trailer, no
                          Info, an incremental update, and truncated ones
@@ -480,6 +481,14 @@ def heifs():
     return out
 
 
+def exifs():
+    """EXIF TIFF structures (without the "Exif\\0\\0" of APP1) as the EXIF oracle writes them:
+    every tag dk_exif_read picks, both byte orders, dates that are no dates, GPS."""
+    sys.path.insert(0, os.path.join(HERE, "..", "spec", "oracles"))
+    import exif_inputs as e
+    return {name + ".exif": tiff for name, tiff in e.cases()}
+
+
 def pdfs():
     """Tiny PDFs: PIL's, and hand-written ones for the title rules pdf.c reads."""
     from PIL import Image
@@ -535,6 +544,7 @@ def main():
     write(os.path.join(out, "fuzz_tiff_import"), tiffs())
     write(os.path.join(out, "fuzz_heif_import"), heifs())
     write(os.path.join(out, "fuzz_pdf_read"), pdfs())
+    write(os.path.join(out, "fuzz_exif_read"), exifs())
     write(os.path.join(out, "fuzz_dicom_read"), dicoms(images["grey_8x8.jpg"]))
     write(os.path.join(out, "fuzz_lua_ops"), lua_programs())
     for target in sorted(os.listdir(out)):

@@ -34,6 +34,7 @@ external_dependencies = {
   -- search; the libraries it finds, and CMake's pkg-config finds the rest
   TIFF = { library = "tiff" },
   HEIF = { library = "heif" },
+  EXIF = { header = "libexif/exif-data.h", library = "exif" },
 }
 build = {
   type = "cmake",
@@ -48,6 +49,7 @@ build = {
     SPNG_DIR = "$(SPNG_DIR)",
     TIFF_DIR = "$(TIFF_DIR)",
     HEIF_DIR = "$(HEIF_DIR)",
+    EXIF_DIR = "$(EXIF_DIR)",
     DICOMKIT_TESTS = "OFF",
     DICOMKIT_INSTALL_COMMAND = "OFF",
   },

@@ -298,7 +298,7 @@ describe("JPEG import #pixels", function()
     it("the spy photo really carries EXIF, GPS, a comment and XMP", function()
       local spy = inputs["spy.jpg"].path
       local info = assert(dk.jpeg(spy))
-      assert.is_true(info.exif)
+      assert.is_table(info.exif)
       assert.is_true(info.gps)
       assert.is_true(info.comment)
       assert.is_true(info.xmp)
@@ -309,13 +309,19 @@ describe("JPEG import #pixels", function()
       local jobs = {}
       for _, template in ipairs(TEMPLATE_NAMES) do
         for _, decode in ipairs({ false, true }) do
-          local report, path = make("spy.jpg", template, { decode = decode })
+          -- with exif = false nothing of the photo's metadata is in the object
+          local report, path = make("spy.jpg", template, { decode = decode, exif = false })
           assert(report, path)
           local what = ("spy.jpg via %s (decode=%s)"):format(template, tostring(decode))
           assert.is_true(report.metadata_removed, what)
           assert.is_true(report.had_exif, what)
           assert.is_true(report.had_gps, what)
           assert.same({}, leaks(h.read_file(path)), what .. ": the saved file still holds these")
+          -- by default the camera's Make and Model are the Manufacturer and its model (issue 17;
+          -- this camera writes its serial into Model, so it goes with it), nothing else
+          local _, mapped = make("spy.jpg", template, { decode = decode })
+          assert.same({ "make", "serial" }, leaks(h.read_file(mapped)), what .. ": by default")
+          assert.equal("Model-X SN12345", assert(dk.read(mapped)).ManufacturerModelName, what)
           assert_valid(path, template, what)
           jobs[#jobs + 1] = { dicom = path, source = inputs["spy.jpg"].path, what = what }
         end

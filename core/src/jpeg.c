@@ -539,8 +539,11 @@ static void note_app(header_state *st, const jpeg_segment *seg)
         info->has_jfif = 1;
     else if (seg->marker == M_APP1 && starts_with(seg, "Exif", 5)) {
         /* the first EXIF before the first scan, the one dk_jpeg_set_exif_orientation rewrites */
-        if (!info->has_exif && info->scans == 0 && seg->body_len >= 6)
+        if (!info->has_exif && info->scans == 0 && seg->body_len >= 6) {
             exif_parse(info, seg->body + 6, seg->body_len - 6);
+            info->exif_offset = (size_t)(seg->body - st->w->data);
+            info->exif_len = seg->body_len;
+        }
         info->has_exif = 1;
     } else if (seg->marker == M_APP1 && (starts_with(seg, "http://ns.adobe.com/xap/1.0/", 29) ||
                                          starts_with(seg, "http://ns.adobe.com/xmp/extension/", 35)))

@@ -127,8 +127,9 @@ commands.create = {
     p:argument("template", "Template name (dicomkit templates lists them).")
     p:option("-i --input", "The image to import: a JPEG (kept as it is where the IOD allows), a "
       .. "PNG, a TIFF (every page a frame) or a HEIC (decoded, stored losslessly); a PDF for "
-      .. "encapsulated_pdf. Given again, JPEGs become the "
-      .. "frames of one multi-frame object, in the order given."):count("*")
+      .. "encapsulated_pdf. Given again, the images become the "
+      .. "frames of one multi-frame object, in the order given (all JPEGs, kept as they are, or all "
+      .. "PNG/TIFF/HEIC)."):count("*")
     p:option("--jpeg", "The same as --input (the older name)."):count("*")
     p:option("--raw", "Raw pixels file instead of an image (needs --rows, --columns)."):count("*")
     p:option("--rows", "Rows of --raw pixels."):convert(math.tointeger)
@@ -146,6 +147,10 @@ commands.create = {
     p:flag("--uncompressed", "PNG, TIFF, HEIC: the same as --compression none.")
     p:flag("--keep-markers", "Keep the photo's metadata (EXIF, GPS, XMP, comments).")
     p:flag("--keep-orientation", "Leave the pixels as stored, ignoring EXIF orientation.")
+    p:flag("--no-exif", "Take nothing from the photo's EXIF (by default: DateTimeOriginal as the "
+      .. "acquisition and content time of an ORIGINAL image, Make and Model as the Manufacturer and model).")
+    p:flag("--exif-serial", "Copy the camera's BodySerialNumber from EXIF into DeviceSerialNumber "
+      .. "(off by default: it identifies the device).")
     p:option("--max-pixels", "Refuse images of more pixels than this (default 268435456)."):convert(math.tointeger)
     p:flag("--implicit", "Write Implicit VR Little Endian (native pixels only; a PNG, TIFF or "
       .. "HEIC is then stored uncompressed).")
@@ -180,6 +185,9 @@ commands.create = {
     params.orientation = a.keep_orientation and "keep" or nil
     params.max_pixels = a.max_pixels
     params.flatten = a.flatten
+    if a.no_exif and a.exif_serial then usage_error("--no-exif and --exif-serial disagree", usage) end
+    if a.no_exif then params.exif = false end
+    params.exif_serial = a.exif_serial or nil
     if a.uncompressed and a.compression and a.compression ~= "none" then
       usage_error("--uncompressed and --compression " .. a.compression .. " disagree", usage)
     end
@@ -211,6 +219,15 @@ commands.create = {
       if report.input ~= "jpeg" and report.orientation_applied then
         how = how .. (report.orientation and report.orientation > 1
           and (", turned upright (orientation %d)"):format(report.orientation) or ", turned upright")
+      end
+      if report.exif and next(report.exif) and not a.no_exif then
+        local used = {}
+        if ds.Manufacturer == report.exif.Make then used[#used + 1] = "camera" end
+        if report.exif.DateTimeOriginal and ds.AcquisitionDateTime == report.exif.DateTimeOriginal then
+          used[#used + 1] = "time taken"
+        end
+        if a.exif_serial and ds.DeviceSerialNumber then used[#used + 1] = "serial number" end
+        if #used > 0 then how = how .. ", " .. table.concat(used, " and ") .. " from EXIF" end
       end
       if (report.pages_skipped or 0) > 0 then
         how = how .. (", %d reduced-resolution page%s left out"):format(report.pages_skipped,

@@ -93,6 +93,8 @@ static void set_bool(lua_State *L, const char *k, int v)
 
 /* dk.jpeg(path | {path=} | {bytes=} [, {max_pixels=}]) -> table of what the JPEG's markers say
  * | nil, message, code */
+static void push_exif(lua_State *L, const dk_exif_facts *f);
+
 static int l_jpeg(lua_State *L)
 {
     size_t max_pixels = 0;
@@ -110,6 +112,12 @@ static int l_jpeg(lua_State *L)
         return ldk_fail(L, &err);
     dk_jpeg_info info;
     rc = dk_jpeg_read_header(data, len, name, max_pixels, &info, &err);
+    dk_exif_facts facts;
+    memset(&facts, 0, sizeof facts);
+    if (rc == DK_OK && info.has_exif && info.exif_len > 0) {
+        dk_error ignored; /* broken EXIF is no error for the image */
+        dk_exif_read(data + info.exif_offset, info.exif_len, name, &facts, &ignored);
+    }
     free(owned);
     if (rc != DK_OK)
         return ldk_fail(L, &err);
@@ -124,7 +132,12 @@ static int l_jpeg(lua_State *L)
     push_sampling(L, &info);
     lua_setfield(L, -2, "sampling");
     set_int(L, "orientation", info.exif_orientation);
-    set_bool(L, "exif", info.has_exif);
+    /* exif: the facts (push_exif), {} when EXIF is there but unreadable, false when absent */
+    if (info.has_exif)
+        push_exif(L, &facts);
+    else
+        lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "exif");
     set_bool(L, "xmp", info.has_xmp);
     set_bool(L, "iptc", info.has_iptc);
     set_bool(L, "comment", info.has_comment);
@@ -150,6 +163,56 @@ static int l_jpeg(lua_State *L)
     }
     lua_setfield(L, -2, "component_ids");
     return 1;
+}
+
+/* EXIF facts as a table keyed by EXIF's own tag names (only those present); the identifying
+ * ones too: this is the caller's own look at the file, what goes into DICOM the templates
+ * decide. GPSLatitude/GPSLongitude are signed degrees, GPSAltitude metres. */
+static void push_exif(lua_State *L, const dk_exif_facts *f)
+{
+    lua_createtable(L, 0, 16);
+    const struct {
+        const char *key;
+        const char *value;
+    } texts[] = {
+        {"DateTimeOriginal", f->date_time_original}, {"Make", f->make}, {"Model", f->model},
+        {"Software", f->software}, {"LensMake", f->lens_make}, {"LensModel", f->lens_model},
+        {"BodySerialNumber", f->body_serial}, {"LensSerialNumber", f->lens_serial},
+        {"CameraOwnerName", f->owner}, {"Artist", f->artist},
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        if (texts[i].value[0] != '\0') {
+            lua_pushstring(L, texts[i].value);
+            lua_setfield(L, -2, texts[i].key);
+        }
+    }
+    const struct {
+        const char *key;
+        double value;
+    } numbers[] = {
+        {"ExposureTime", f->exposure_time}, {"FNumber", f->f_number},
+        {"FocalLength", f->focal_length},
+    };
+    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
+        if (numbers[i].value > 0) {
+            lua_pushnumber(L, numbers[i].value);
+            lua_setfield(L, -2, numbers[i].key);
+        }
+    }
+    if (f->iso > 0)
+        set_int(L, "ISOSpeedRatings", f->iso);
+    if (f->flash >= 0)
+        set_int(L, "Flash", f->flash);
+    if (f->has_gps) {
+        lua_pushnumber(L, f->latitude);
+        lua_setfield(L, -2, "GPSLatitude");
+        lua_pushnumber(L, f->longitude);
+        lua_setfield(L, -2, "GPSLongitude");
+        if (f->has_altitude) {
+            lua_pushnumber(L, f->altitude);
+            lua_setfield(L, -2, "GPSAltitude");
+        }
+    }
 }
 
 /* The report of an import. mode: "passthrough" (a JPEG kept as it is), "decoded" (a JPEG
@@ -193,6 +256,10 @@ static void push_report(lua_State *L, const char *kind, const dk_pixel_report *r
     set_bool(L, "metadata_removed", r->metadata_removed);
     set_bool(L, "had_exif", r->has_exif);
     set_bool(L, "had_gps", r->has_gps);
+    if (r->exif.present) {
+        push_exif(L, &r->exif);
+        lua_setfield(L, -2, "exif");
+    }
     set_int(L, "icc", (lua_Integer)r->icc_length);
     set_int(L, "stored_bytes", (lua_Integer)r->stored_bytes);
     set_int(L, "source_bytes", (lua_Integer)r->source_bytes);

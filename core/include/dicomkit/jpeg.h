@@ -73,6 +73,8 @@ typedef struct dk_jpeg_info {
                               dk_jpeg_set_exif_orientation rewrites); 0 when absent or out of
                               range */
     int has_exif;          /* APP1 "Exif\0" */
+    size_t exif_offset, exif_len; /* that first EXIF APP1's body ("Exif\0\0" and its TIFF
+                              structure) within the stream, for dk_exif_read; 0, 0 when none */
     int has_xmp;           /* APP1 XMP packet or extended XMP */
     int has_iptc;          /* APP13 (Photoshop resource block, where IPTC lives) */
     int has_comment;       /* COM */

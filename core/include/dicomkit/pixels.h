@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "dicomkit/dataset.h"
+#include "dicomkit/exif.h"
 #include "dicomkit/pdf.h"
 #include "dicomkit/heif.h"
 #include "dicomkit/png.h"
@@ -67,6 +68,8 @@ typedef struct dk_pixel_report {
     int frames;               /* frames stored (0 or 1 for one image) */
     int inverted;             /* TIFF WhiteIsZero turned into MONOCHROME2 */
     int pages_skipped;        /* TIFF reduced-resolution pages (thumbnails) left out */
+    dk_exif_facts exif;       /* a JPEG's (the first frame's) EXIF facts, read before its
+                                 metadata is stripped; exif.present 0 when it had none */
 } dk_pixel_report;
 
 /* Import a JPEG held in memory (`name` names it in messages). See dk_jpeg_options.

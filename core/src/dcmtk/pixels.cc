@@ -224,6 +224,11 @@ int decide(const unsigned char *jpeg, size_t len, const char *who, const dk_jpeg
     report->has_exif = info.has_exif;
     report->has_gps = info.has_gps;
     report->source_bytes = len;
+    report->exif.flash = -1;
+    if (info.has_exif && info.exif_len > 0 && info.exif_offset + info.exif_len <= len) {
+        dk_error ignored; // broken EXIF is no error for the image (exif.h)
+        dk_exif_read(jpeg + info.exif_offset, info.exif_len, who, &report->exif, &ignored);
+    }
 
     plan->decode = opts->decode != 0;
     const char *obstacle = dk_jpeg_baseline_obstacle(&info);

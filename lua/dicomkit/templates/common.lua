@@ -9,7 +9,13 @@ local common = {}
 --- Lower-case params are options; CamelCase params are DICOM keywords set as given.
 common.options = {
   input = "path of the image to import (a JPEG, PNG, TIFF or HEIC, told apart by its content; a "
-    .. "TIFF's pages are frames), or a list of JPEG paths: the frames of one multi-frame object",
+    .. "TIFF's pages are frames), or a list of paths (all JPEG, or all PNG/TIFF/HEIC): the frames "
+    .. "of one multi-frame object",
+  exif = "false: take nothing from the photo's EXIF (by default its DateTimeOriginal is the "
+    .. "acquisition and content time of an ORIGINAL image, its Make and Model the Manufacturer and "
+    .. "ManufacturerModelName)",
+  exif_serial = "true: the camera's BodySerialNumber from EXIF into DeviceSerialNumber (it identifies "
+    .. "the device and so, often, its owner: off by default)",
   jpeg = "the same as input (the older name)",
   jpeg_bytes = "the bytes of an image to import (a string; JPEG, PNG, TIFF or HEIC)",
   pixels = "raw pixels: {rows=, columns=, samples=, bits=, data=, photometric=}",
@@ -176,6 +182,30 @@ end
 function common.general_equipment(ds, p)
   common.set(ds, p, "Manufacturer", "dicomkit")
   common.set(ds, p, "SoftwareVersions", "dicomkit " .. core._VERSION)
+end
+
+--- The photo's own facts from its EXIF (report.exif, read by the pixel import), where the caller
+-- did not give the attribute: Make and Model are the equipment that made the image (General
+-- Equipment, C.7.5.1); for an ORIGINAL image DateTimeOriginal (with its sub-seconds and UTC
+-- offset) is when it was acquired and when its content was made (AcquisitionDateTime,
+-- ContentDate, ContentTime). The serial number only with exif_serial; the owner's name and the
+-- GPS position never here. Nothing with exif = false.
+function common.exif(ds, p, report, original)
+  local f = report and report.exif
+  if p.exif == false or not f then return end
+  if p.Manufacturer == nil and f.Make then ds.Manufacturer = f.Make end
+  if p.ManufacturerModelName == nil and f.Model then ds.ManufacturerModelName = f.Model end
+  if p.exif_serial and p.DeviceSerialNumber == nil and f.BodySerialNumber then
+    ds.DeviceSerialNumber = f.BodySerialNumber
+  end
+  local dt = f.DateTimeOriginal
+  if original and dt then
+    if p.AcquisitionDateTime == nil then ds.AcquisitionDateTime = dt end
+    if p.ContentDate == nil and p.ContentTime == nil then
+      ds.ContentDate = dt:sub(1, 8)
+      ds.ContentTime = dt:sub(9):match("^[%d.]+")
+    end
+  end
 end
 
 -- General Image Module (C.7.6.1)

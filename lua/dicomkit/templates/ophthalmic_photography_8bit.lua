@@ -67,6 +67,7 @@ function T.fill(ds, params, self)
   -- Ophthalmic Photography Image (C.8.17.2)
   common.set(ds, p, "ImageType", { "ORIGINAL", "PRIMARY" })
   common.set(ds, p, "AcquisitionDateTime", date .. time)
+  common.exif(ds, p, report, true)
   common.set(ds, p, "BurnedInAnnotation", "NO")
   -- Ocular Region Imaged (C.8.17.5)
   ds.ImageLaterality = laterality

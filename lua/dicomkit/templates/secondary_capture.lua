@@ -73,6 +73,7 @@ function T.fill(ds, params, self)
   ds.ConversionType = p.conversion_type or "WSD"
   common.general_image(ds, p, date, time)
   common.set(ds, p, "ImageType", { "DERIVED", "SECONDARY" })
+  common.exif(ds, p, report, false) -- the camera, not its time: a secondary capture is DERIVED
   common.sop_common(ds, p, self.sop_class, date, time)
 
   common.finish(self, ds, p)
