@@ -51,7 +51,11 @@ dk.iods() -> { {name=, title=, section=, sop_class=}, ... }
   jpeg = [[
 dk.jpeg(path | {bytes=} [, {max_pixels=}]) -> info | nil, message, code
   What a JPEG's markers say: width, height, components, precision, sof, colorspace, sampling,
-  orientation, exif, gps, icc, baseline (whether JPEG Baseline can carry it), decodable.]],
+  orientation, exif, gps, icc, baseline (whether JPEG Baseline can carry it), decodable.
+  exif is the photo's facts by EXIF's names (DateTimeOriginal as a DICOM DT, Make, Model,
+  LensModel, ExposureTime, FNumber, ISOSpeedRatings, BodySerialNumber, GPSLatitude, ...),
+  false when the JPEG has no EXIF. Templates take the time and the camera from it (exif = false
+  takes nothing); the serial only with exif_serial = true; owner and GPS never.]],
   pdf = [[
 dk.pdf(path | {bytes=} ) -> info | nil, message, code
   What a PDF is: version, title (from its Info dictionary, as UTF-8), encrypted, bytes. Refuses
