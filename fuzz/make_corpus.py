@@ -477,6 +477,16 @@ def heifs():
         b[i + 8:i + 16] = (8).to_bytes(4, "big") * 2
         i = b.find(b"ispe", i + 4)
     out["understated.heic"] = bytes(b)
+    # EXIF in the HEIF's Exif item (heif-enc carries a JPEG's over), for dk_exif_read's path
+    sys.path.insert(0, os.path.join(HERE, "..", "spec", "oracles"))
+    import exif_inputs as e
+    src = os.path.join(tmp, "exif.jpg")
+    with open(src, "wb") as f:
+        f.write(e.jpeg_with(b"Exif\0\0" + dict(e.cases())["full"], size=(8, 8)))
+    path = os.path.join(tmp, "exif.heic")
+    subprocess.run(["heif-enc", "-q", "30", src, "-o", path], check=True, stdout=subprocess.DEVNULL)
+    with open(path, "rb") as f:
+        out["exif.heic"] = f.read()
     shutil.rmtree(tmp)
     return out
 

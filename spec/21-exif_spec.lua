@@ -162,6 +162,34 @@ print(json.dumps({k: str(ds.get(k)) if k in ds else None for k in ("AcquisitionD
     assert.equal("Canon", r.exif.Make)
   end)
 
+  it("a HEIC's EXIF (its Exif item) is read and mapped the same way", function()
+    for _, name in ipairs({ "full", "no_offset" }) do
+      local f = facts[name]
+      local heic = dir .. "/" .. name .. ".heic"
+      local r = assert(dk.dataset():set_pixels(heic))
+      assert.equal("heif", r.input)
+      assert.equal(dt_of(f), r.exif.DateTimeOriginal, name)
+      assert.equal(f.Make, r.exif.Make)
+      assert.equal(f.BodySerialNumber, r.exif.BodySerialNumber)
+      for _, t in ipairs({ "vl_photographic", "secondary_capture" }) do
+        local out = ("%s/heic-%s-%s.dcm"):format(dir, t, name)
+        local ok, _, stdout, stderr = h.run(h.quote(h.dicomkit) .. " create " .. t .. " --input " .. h.quote(heic)
+          .. " -o " .. h.quote(out))
+        assert.is_true(ok, stderr)
+        assert.matches("from EXIF", stdout, 1, true)
+        dciodvfy.accepts(out, nil, "heic " .. t .. " " .. name)
+        local got = read(out)
+        assert.equal(f.Make, got.Manufacturer)
+        assert.equal(f.Model, got.ManufacturerModelName)
+        assert.equal(t == "vl_photographic" and dt_of(f) or nil, got.AcquisitionDateTime)
+        local bytes = h.read_file(out)
+        for _, secret in ipairs({ "SN-998877", "LENS-5544", "Dr Owner", "Jane Photographer", "Exif\0\0" }) do
+          assert.is_nil(bytes:find(secret, 1, true), secret)
+        end
+      end
+    end
+  end)
+
   describe("in Orthanc", function()
     local orthanc
     setup(function() orthanc = h.start_orthanc() end)

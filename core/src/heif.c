@@ -73,6 +73,29 @@ static int turned(const unsigned char *d, size_t len)
     return 0;
 }
 
+/* The image's EXIF block (ISO/IEC 23008-12 A.2.1: a 4-byte big-endian offset to the TIFF
+ * header, then the EXIF data) into *facts; a missing or broken block leaves no facts. */
+static void read_exif(const struct heif_image_handle *h, const char *who, dk_exif_facts *facts)
+{
+    facts->flash = -1;
+    heif_item_id id;
+    if (heif_image_handle_get_list_of_metadata_block_IDs(h, "Exif", &id, 1) != 1)
+        return;
+    size_t n = heif_image_handle_get_metadata_size(h, id);
+    if (n < 8 || n > ((size_t)1 << 24))
+        return;
+    unsigned char *buf = malloc(n);
+    if (buf == NULL)
+        return;
+    struct heif_error e = heif_image_handle_get_metadata(h, id, buf);
+    size_t skip = ((size_t)buf[0] << 24) | ((size_t)buf[1] << 16) | ((size_t)buf[2] << 8) | buf[3];
+    if (e.code == heif_error_Ok && skip < n - 4) {
+        dk_error ignored; /* broken EXIF is no error for the image */
+        dk_exif_read(buf + 4 + skip, n - 4 - skip, who, facts, &ignored);
+    }
+    free(buf);
+}
+
 /* One image into `out` (rows * columns * 3 samples of image->bits); the first sets the shape. */
 static int decode_one(struct heif_context *ctx, heif_item_id id, int n, const char *who,
                       const dk_decode_options *opts, size_t max_pixels, size_t *total,
@@ -161,6 +184,7 @@ static int decode_one(struct heif_context *ctx, heif_item_id id, int n, const ch
                 }
             }
         }
+        read_exif(h, who, &image->exif);
     } else if (iw != image->columns || ih != image->rows || bits != image->bits) {
         rc = dk_error_set(err, DK_EINVAL, "%s: image %d is %dx%d %d-bit, image 1 is %dx%d "
                           "%d-bit; the frames of one object must agree", who, n, iw, ih, bits,

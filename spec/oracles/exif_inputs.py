@@ -126,6 +126,11 @@ def make(d):
                                         else v[0])
                                for k, v in gps.items()}}
     Image.new("RGB", (64, 48), (1, 2, 3)).save(os.path.join(d, "plain.jpg"), quality=90)
+    # HEICs by libheif's heif-enc, which carries a JPEG's EXIF into the HEIF's Exif item
+    import subprocess
+    for name in ("full", "no_offset"):
+        subprocess.run(["heif-enc", "-q", "60", os.path.join(d, name + ".jpg"), "-o",
+                        os.path.join(d, name + ".heic")], check=True, stdout=subprocess.DEVNULL)
     # an EXIF block that is broken: a truncated IFD, an offset past its end
     t = exif([(0x010F,) + asc("Canon")], FULL_SUB)
     with open(os.path.join(d, "truncated.jpg"), "wb") as f:

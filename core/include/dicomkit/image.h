@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "dicomkit/error.h"
+#include "dicomkit/exif.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -52,6 +53,7 @@ typedef struct dk_decoded_image {
                                    names it ("ISO_23008_2" for HEVC), NULL when lossless */
     unsigned char *icc;         /* the ICC profile (malloc'ed, free with free()), or NULL */
     size_t icc_len;
+    dk_exif_facts exif;         /* HEIF: the first image's EXIF block; exif.present 0 if none */
 } dk_decoded_image;
 
 /* Free what an image holds and zero it. */

@@ -678,6 +678,7 @@ int set_decoded(dk_dataset *ds, dk_decoded_image &img, size_t source_len, const 
     stage_image_pixel(s, img.rows, img.columns, img.samples, img.bits, photometric,
                       (size_t)frames);
     report->source_bytes = source_len;
+    report->exif = img.exif;
     if (img.lossy_method != nullptr)
         // pixels once lossy-compressed stay marked so (PS3.3 C.7.6.1.1.5), at the ratio the
         // source was compressed at
