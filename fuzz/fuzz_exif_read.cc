@@ -67,7 +67,14 @@ void check_facts(const dk_exif_facts &f)
           "an altitude under 1,000 km, none without GPSAltitude");
     check(f.exposure_time >= 0 && f.f_number >= 0 && f.focal_length >= 0, "no negative optics");
     check(std::fabs(f.latitude) <= 90 && std::fabs(f.longitude) <= 180, "a position on Earth");
-    check(f.has_gps || (f.latitude == 0 && f.longitude == 0), "no position without GPS");
+    check(f.has_gps || (f.latitude == 0 && f.longitude == 0 && f.latitude_ref == 0),
+          "no position without GPS");
+    check(!f.has_gps || ((f.latitude_ref == 'N' || f.latitude_ref == 'S') &&
+                         (f.longitude_ref == 'E' || f.longitude_ref == 'W')),
+          "references are N/S and E/W");
+    for (double v : {f.latitude_dms[0], f.latitude_dms[1], f.latitude_dms[2], f.longitude_dms[0],
+                     f.longitude_dms[1], f.longitude_dms[2]})
+        check(std::isfinite(v) && v >= 0, "degrees, minutes, seconds are finite, not negative");
     check(f.flash >= -1 && f.flash <= 65535 && f.iso >= 0 && f.iso <= 65535, "shorts in range");
 }
 

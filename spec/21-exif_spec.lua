@@ -125,15 +125,16 @@ print(json.dumps({k: str(ds.get(k)) if k in ds else None for k in ("AcquisitionD
     assert.not_equal("20240506", got.ContentDate)
   end)
 
-  it("--exif-serial adds the serial number, nothing else; --no-exif takes nothing", function()
+  it("--exif-serial adds the serial numbers, nothing else; --no-exif takes nothing", function()
     local out = dir .. "/serial.dcm"
     local ok, _, stdout, stderr = create("vl_photographic", "full", out, "--exif-serial")
     assert.is_true(ok, stderr)
     assert.matches("serial number from EXIF", stdout, 1, true)
     dciodvfy.accepts(out, "VLPhotographicImage", "serial")
     assert.equal("SN-998877", read(out).DeviceSerialNumber)
+    assert.equal("LENS-5544", dk.read(out).LensSerialNumber) -- VL Photographic has a place for it
     local bytes = h.read_file(out)
-    for _, secret in ipairs({ "LENS-5544", "Dr Owner", "Jane Photographer" }) do
+    for _, secret in ipairs({ "Dr Owner", "Jane Photographer" }) do
       assert.is_nil(bytes:find(secret, 1, true), secret)
     end
     out = dir .. "/none.dcm"
@@ -160,6 +161,57 @@ print(json.dumps({k: str(ds.get(k)) if k in ds else None for k in ("AcquisitionD
     assert.equal("20240506070809.123+0200", ds.AcquisitionDateTime)
     local r = assert(dk.dataset():set_pixels(dir .. "/full.jpg"))
     assert.equal("Canon", r.exif.Make)
+  end)
+
+  it("on request, VL Photographic's own modules: lens and exposure, owner, lens serial, GPS", function()
+    local f = facts.full
+    local out = dir .. "/everything.dcm"
+    local ok, _, stdout, stderr = create("vl_photographic", "full", out,
+      "--exif-equipment --exif-owner --exif-gps --exif-serial")
+    assert.is_true(ok, stderr)
+    assert.matches("lens and exposure and owner and GPS position from EXIF", stdout, 1, true)
+    dciodvfy.accepts(out, "VLPhotographicImage", "everything")
+    local got = h.pydicom([[
+ds = pydicom.dcmread(sys.argv[1])
+def v(k):
+    x = ds.get(k)
+    return None if x is None else ([float(i) for i in x] if isinstance(x, pydicom.multival.MultiValue) else str(x))
+print(json.dumps({k: v(k) for k in ("LensMake", "LensModel", "ExposureTimeInSeconds", "FNumber", "FocalLength",
+  "PhotographicSensitivity", "FlashFiringStatus", "CameraOwnerName", "LensSerialNumber", "DeviceSerialNumber",
+  "GPSLatitudeRef", "GPSLatitude", "GPSLongitudeRef", "GPSLongitude", "GPSAltitudeRef", "GPSAltitude")}))
+]], out)
+    assert.equal(f.LensModel, got.LensModel)
+    assert.near(f.ExposureTime, tonumber(got.ExposureTimeInSeconds), 1e-12)
+    assert.near(f.FNumber, tonumber(got.FNumber), 1e-12)
+    assert.near(f.FocalLength, tonumber(got.FocalLength), 1e-12)
+    assert.equal(tostring(f.ISOSpeedRatings), got.PhotographicSensitivity)
+    assert.equal(tostring(f.Flash & 1), got.FlashFiringStatus)
+    assert.equal(f.CameraOwnerName, got.CameraOwnerName)
+    assert.equal(f.LensSerialNumber, got.LensSerialNumber)
+    assert.equal(f.BodySerialNumber, got.DeviceSerialNumber)
+    assert.equal(f.GPS["1"], got.GPSLatitudeRef)
+    assert.same(f.GPS["2"], got.GPSLatitude)
+    assert.equal(f.GPS["3"], got.GPSLongitudeRef)
+    assert.same(f.GPS["4"], got.GPSLongitude)
+    assert.equal("0", got.GPSAltitudeRef)
+    assert.near(f.GPS["6"], tonumber(got.GPSAltitude), 1e-12)
+    -- each flag alone brings only its own
+    out = dir .. "/gps-only.dcm"
+    assert.is_true((create("vl_photographic", "full", out, "--exif-gps")))
+    local bytes = h.read_file(out)
+    assert.is_nil(bytes:find("Dr Owner", 1, true))
+    assert.is_nil(bytes:find("LENS-5544", 1, true))
+    assert.is_not_nil(dk.read(out).GPSLatitude)
+    assert.is_nil(dk.read(out).LensModel)
+    -- an IOD without those modules refuses the flag instead of dropping what was asked for
+    for _, t in ipairs({ "secondary_capture", "vl_endoscopic" }) do
+      local o = dir .. "/refused-" .. t .. ".dcm"
+      local ok2, code, _, err = create(t, "full", o, "--exif-gps")
+      assert.is_false(ok2, t)
+      assert.equal(2, code)
+      assert.matches("exif_gps: this IOD has no module for it", err, 1, true)
+      assert.is_false(h.exists(o))
+    end
   end)
 
   it("a HEIC's EXIF (its Exif item) is read and mapped the same way", function()

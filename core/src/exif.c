@@ -107,7 +107,7 @@ static void date_time(ExifData *ed, char *out)
 
 /* Degrees from three rationals (degrees, minutes, seconds) and a reference ("N"/"S", "E"/"W"). */
 static int coordinate(ExifData *ed, unsigned ref_tag, unsigned tag, const char *neg, double max,
-                      double *out)
+                      double *out, double dms[3], char *ref_out)
 {
     char ref[DK_EXIF_TEXT];
     text(ed, EXIF_IFD_GPS, ref_tag, ref);
@@ -121,6 +121,10 @@ static int coordinate(ExifData *ed, unsigned ref_tag, unsigned tag, const char *
     if (!isfinite(v) || v > max)
         return 0;
     *out = ref[0] == neg[1] ? -v : v;
+    dms[0] = d;
+    dms[1] = m;
+    dms[2] = s;
+    *ref_out = ref[0];
     return 1;
 }
 
@@ -178,11 +182,17 @@ int dk_exif_read(const unsigned char *data, size_t len, const char *name, dk_exi
     e = entry(ed, EXIF_IFD_EXIF, 0x9209, EXIF_FORMAT_SHORT, 1);
     if (e != NULL)
         facts->flash = exif_get_short(e->data, exif_data_get_byte_order(ed));
-    if (coordinate(ed, 0x0001, 0x0002, "NS", 90, &facts->latitude) &&
-        coordinate(ed, 0x0003, 0x0004, "EW", 180, &facts->longitude))
+    if (coordinate(ed, 0x0001, 0x0002, "NS", 90, &facts->latitude, facts->latitude_dms,
+                   &facts->latitude_ref) &&
+        coordinate(ed, 0x0003, 0x0004, "EW", 180, &facts->longitude, facts->longitude_dms,
+                   &facts->longitude_ref)) {
         facts->has_gps = 1;
-    else
+    } else {
         facts->latitude = facts->longitude = 0;
+        memset(facts->latitude_dms, 0, sizeof facts->latitude_dms);
+        memset(facts->longitude_dms, 0, sizeof facts->longitude_dms);
+        facts->latitude_ref = facts->longitude_ref = '\0';
+    }
     e = entry(ed, EXIF_IFD_GPS, 0x0006, EXIF_FORMAT_RATIONAL, 1);
     if (facts->has_gps && e != NULL) {
         double a = rational(ed, e, 0);

@@ -150,7 +150,11 @@ commands.create = {
     p:flag("--no-exif", "Take nothing from the photo's EXIF (by default: DateTimeOriginal as the "
       .. "acquisition and content time of an ORIGINAL image, Make and Model as the Manufacturer and model).")
     p:flag("--exif-serial", "Copy the camera's BodySerialNumber from EXIF into DeviceSerialNumber "
-      .. "(off by default: it identifies the device).")
+      .. "(and, for vl_photographic, the LensSerialNumber; off by default: they identify the device).")
+    p:flag("--exif-equipment", "vl_photographic: the lens, exposure time, f-number, focal length, ISO and "
+      .. "flash from EXIF into the VL Photographic Equipment and Acquisition modules.")
+    p:flag("--exif-owner", "vl_photographic: EXIF's CameraOwnerName into CameraOwnerName (a person's name).")
+    p:flag("--exif-gps", "vl_photographic: EXIF's GPS position into the VL Photographic Geolocation module.")
     p:option("--max-pixels", "Refuse images of more pixels than this (default 268435456)."):convert(math.tointeger)
     p:flag("--implicit", "Write Implicit VR Little Endian (native pixels only; a PNG, TIFF or "
       .. "HEIC is then stored uncompressed).")
@@ -185,9 +189,11 @@ commands.create = {
     params.orientation = a.keep_orientation and "keep" or nil
     params.max_pixels = a.max_pixels
     params.flatten = a.flatten
-    if a.no_exif and a.exif_serial then usage_error("--no-exif and --exif-serial disagree", usage) end
+    for _, flag in ipairs({ "exif_serial", "exif_equipment", "exif_owner", "exif_gps" }) do
+      if a.no_exif and a[flag] then usage_error("--no-exif and --" .. flag:gsub("_", "-") .. " disagree", usage) end
+      params[flag] = a[flag] or nil
+    end
     if a.no_exif then params.exif = false end
-    params.exif_serial = a.exif_serial or nil
     if a.uncompressed and a.compression and a.compression ~= "none" then
       usage_error("--uncompressed and --compression " .. a.compression .. " disagree", usage)
     end
@@ -227,6 +233,9 @@ commands.create = {
           used[#used + 1] = "time taken"
         end
         if a.exif_serial and ds.DeviceSerialNumber then used[#used + 1] = "serial number" end
+        if a.exif_equipment and (ds.FNumber or ds.LensModel) then used[#used + 1] = "lens and exposure" end
+        if a.exif_owner and ds.CameraOwnerName then used[#used + 1] = "owner" end
+        if a.exif_gps and ds.GPSLatitude then used[#used + 1] = "GPS position" end
         if #used > 0 then how = how .. ", " .. table.concat(used, " and ") .. " from EXIF" end
       end
       if (report.pages_skipped or 0) > 0 then

@@ -208,6 +208,23 @@ static void push_exif(lua_State *L, const dk_exif_facts *f)
         lua_setfield(L, -2, "GPSLatitude");
         lua_pushnumber(L, f->longitude);
         lua_setfield(L, -2, "GPSLongitude");
+        /* as EXIF wrote them (and as DICOM's GPS attributes hold them) */
+        const double *dms[2] = {f->latitude_dms, f->longitude_dms};
+        const char *dms_key[2] = {"GPSLatitudeDMS", "GPSLongitudeDMS"};
+        for (int k = 0; k < 2; k++) {
+            lua_createtable(L, 3, 0);
+            for (int i = 0; i < 3; i++) {
+                lua_pushnumber(L, dms[k][i]);
+                lua_rawseti(L, -2, i + 1);
+            }
+            lua_setfield(L, -2, dms_key[k]);
+        }
+        char ref[2] = {f->latitude_ref, '\0'};
+        lua_pushstring(L, ref);
+        lua_setfield(L, -2, "GPSLatitudeRef");
+        ref[0] = f->longitude_ref;
+        lua_pushstring(L, ref);
+        lua_setfield(L, -2, "GPSLongitudeRef");
         if (f->has_altitude) {
             lua_pushnumber(L, f->altitude);
             lua_setfield(L, -2, "GPSAltitude");

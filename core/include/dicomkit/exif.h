@@ -40,6 +40,8 @@ typedef struct dk_exif_facts {
     char artist[DK_EXIF_TEXT];                                 /* IFD0 0x013B */
     int has_gps;           /* 1: latitude and longitude were read */
     double latitude, longitude; /* degrees, north and east positive */
+    double latitude_dms[3], longitude_dms[3]; /* as written: degrees, minutes, seconds */
+    char latitude_ref, longitude_ref;          /* 'N'/'S', 'E'/'W' */
     int has_altitude;
     double altitude;       /* metres above sea level (below: negative) */
 } dk_exif_facts;

@@ -14,8 +14,13 @@ common.options = {
   exif = "false: take nothing from the photo's EXIF (by default its DateTimeOriginal is the "
     .. "acquisition and content time of an ORIGINAL image, its Make and Model the Manufacturer and "
     .. "ManufacturerModelName)",
-  exif_serial = "true: the camera's BodySerialNumber from EXIF into DeviceSerialNumber (it identifies "
-    .. "the device and so, often, its owner: off by default)",
+  exif_serial = "true: the camera's BodySerialNumber from EXIF into DeviceSerialNumber, and (VL "
+    .. "Photographic) the LensSerialNumber (they identify the device and so, often, its owner: off by default)",
+  exif_equipment = "true (VL Photographic): the lens, exposure time, f-number, focal length, ISO and "
+    .. "flash from EXIF into the VL Photographic Equipment and Acquisition modules",
+  exif_owner = "true (VL Photographic): EXIF's CameraOwnerName into CameraOwnerName (a person's name)",
+  exif_gps = "true (VL Photographic): EXIF's GPS position into the VL Photographic Geolocation module "
+    .. "(where the photo was taken: off by default)",
   jpeg = "the same as input (the older name)",
   jpeg_bytes = "the bytes of an image to import (a string; JPEG, PNG, TIFF or HEIC)",
   pixels = "raw pixels: {rows=, columns=, samples=, bits=, data=, photometric=}",
@@ -190,9 +195,50 @@ end
 -- offset) is when it was acquired and when its content was made (AcquisitionDateTime,
 -- ContentDate, ContentTime). The serial number only with exif_serial; the owner's name and the
 -- GPS position never here. Nothing with exif = false.
-function common.exif(ds, p, report, original)
+-- With `photographic` (the VL Photographic IOD, whose modules C.8.12.10-12 hold them), on
+-- request: the lens and exposure (exif_equipment), the owner (exif_owner), the lens's serial
+-- (exif_serial), the position (exif_gps). The template that has no place for them refuses the
+-- flags rather than dropping what was asked for.
+function common.exif(ds, p, report, original, photographic)
+  if not photographic then
+    for _, flag in ipairs({ "exif_equipment", "exif_owner", "exif_gps" }) do
+      if p[flag] then
+        error(("%s: this IOD has no module for it (the VL Photographic Equipment, Acquisition and "
+          .. "Geolocation modules are VL Photographic Image's): use vl_photographic"):format(flag), 0)
+      end
+    end
+  end
   local f = report and report.exif
-  if p.exif == false or not f then return end
+  if p.exif == false or not f then
+    for _, flag in ipairs({ "exif_serial", "exif_equipment", "exif_owner", "exif_gps" }) do
+      if p[flag] and p.exif == false then error(flag .. " and exif = false disagree", 0) end
+    end
+    return
+  end
+  if photographic then
+    local function put(keyword, v) if v ~= nil and p[keyword] == nil then ds[keyword] = v end end
+    if p.exif_equipment then
+      put("LensMake", f.LensMake)
+      put("LensModel", f.LensModel)
+      put("ExposureTimeInSeconds", f.ExposureTime)
+      put("FNumber", f.FNumber)
+      put("FocalLength", f.FocalLength)
+      put("PhotographicSensitivity", f.ISOSpeedRatings)
+      if f.Flash then put("FlashFiringStatus", f.Flash & 1) end -- EXIF Flash bit 0: fired
+    end
+    if p.exif_owner then put("CameraOwnerName", f.CameraOwnerName) end
+    if p.exif_serial then put("LensSerialNumber", f.LensSerialNumber) end
+    if p.exif_gps and f.GPSLatitudeDMS then
+      put("GPSLatitudeRef", f.GPSLatitudeRef)
+      put("GPSLatitude", f.GPSLatitudeDMS)
+      put("GPSLongitudeRef", f.GPSLongitudeRef)
+      put("GPSLongitude", f.GPSLongitudeDMS)
+      if f.GPSAltitude then
+        put("GPSAltitudeRef", f.GPSAltitude < 0 and 1 or 0)
+        put("GPSAltitude", math.abs(f.GPSAltitude))
+      end
+    end
+  end
   if p.Manufacturer == nil and f.Make then ds.Manufacturer = f.Make end
   if p.ManufacturerModelName == nil and f.Model then ds.ManufacturerModelName = f.Model end
   if p.exif_serial and p.DeviceSerialNumber == nil and f.BodySerialNumber then

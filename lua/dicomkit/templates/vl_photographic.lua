@@ -40,7 +40,8 @@ function T.fill(ds, params, self)
   -- false about a photo's context. A site that records context gives its own concept (a
   -- "99"-prefixed designator is a local coding scheme, PS3.3 8.2), as the tutorial does.
   ds.AcquisitionContextSequence = common.acquisition_context(p.acquisition_context)
-  common.exif(ds, p, report, true)
+  -- the VL Photographic modules for the camera's facts are this IOD's, not its relatives'
+  common.exif(ds, p, report, true, self.sop_class == T.sop_class)
   common.sop_common(ds, p, self.sop_class, date, time)
 
   common.finish(self, ds, p)
