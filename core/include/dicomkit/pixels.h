@@ -139,8 +139,8 @@ int dk_dataset_set_image(dk_dataset *ds, const unsigned char *data, size_t len, 
  * given, every page of a TIFF a frame: decoded and stored as dk_dataset_set_image does. They
  * must agree in rows, columns, grey or RGB and bits allocated: DK_EINVAL names the first that
  * differs and how. The pixel limit holds for all of them together; the ICC profile is the
- * first's; when any was lossy-compressed (HEIF) the object is marked lossy. At most DK_MAX_FRAMES
- * frames (DK_ELIMIT). */
+ * first's, and so are its EXIF facts; when any was lossy-compressed (HEIF) the object is marked
+ * lossy. At most DK_MAX_FRAMES frames (DK_ELIMIT). */
 int dk_dataset_set_images(dk_dataset *ds, const dk_image_bytes *inputs, size_t count,
                           const dk_decode_options *opts, int compression, dk_pixel_report *report,
                           dk_error *err);
