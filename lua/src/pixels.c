@@ -636,13 +636,8 @@ static int l_set_pixels(lua_State *L)
         }
     } else {
         kind = dk_image_kind(bytes, len);
-        if (name == NULL)
-            name = kind == NULL                 ? "image data"
-                   : strcmp(kind, "jpeg") == 0  ? "JPEG data"
-                   : strcmp(kind, "png") == 0   ? "PNG data"
-                   : strcmp(kind, "tiff") == 0  ? "TIFF data"
-                   : strcmp(kind, "heif") == 0  ? "HEIF data"
-                                                : "PDF data";
+        if (name == NULL) /* the string stays on the stack for the call */
+            name = kind == NULL ? "image data" : lua_pushfstring(L, "%s data", kind_label(kind));
         if (kind == NULL)
             return refuse_kind(L, name, bytes, len);
         if (strcmp(kind, "pdf") == 0)
